@@ -1,0 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CommandResult } from '../core/result.ts';
+
+/** Commands and notes collected while one check runs; they become its evidence. */
+export interface Evidence {
+  commands: CommandResult[];
+  notes: { name: string; text: string }[];
+  measurements: { name: string; value: number; unit: string }[];
+}
+
+export const evidenceStore = new AsyncLocalStorage<Evidence>();
+
+export function newEvidence(): Evidence {
+  return { commands: [], notes: [], measurements: [] };
+}
+
+export function recordCommand(r: CommandResult): void {
+  evidenceStore.getStore()?.commands.push(r);
+}

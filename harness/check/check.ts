@@ -1,0 +1,144 @@
+import * as allure from 'allure-js-commons';
+import { describe } from 'vitest';
+import { newEvidence, evidenceStore, type Evidence } from '../board/recorder.ts';
+import { EdgecertError, classify, errorChain } from '../core/errors.ts';
+import type { Outcome } from '../core/outcome.ts';
+import { redact } from '../core/redact.ts';
+import { renderResult } from '../core/result.ts';
+import type { BoardHandle } from '../fixtures/board-fixture.ts';
+import { boardTest } from '../fixtures/index.ts';
+import { appendResult, readResults } from '../report/results-file.ts';
+import { CheckContext } from './context.ts';
+import { CheckMeta, type CheckMetaInput, type SuiteName } from './meta.ts';
+import { collect, collecting } from './registry.ts';
+import type { CheckResult } from './result.ts';
+
+let currentSuite: SuiteName | undefined;
+
+/** A suite file: one area (kernel, storage ...), one board for the whole file, released after its last check. */
+export function suite(name: SuiteName, body: () => void): void {
+  currentSuite = name;
+  if (collecting()) {
+    body();
+    currentSuite = undefined;
+    return;
+  }
+  boardTest(); // file-scoped fixtures must be defined at the top level of the file, before describe
+  // vitest collects describe bodies later, so the suite name is set again when it does
+  describe(name, () => {
+    currentSuite = name;
+    body();
+    currentSuite = undefined;
+  });
+  currentSuite = undefined;
+}
+
+/** One requirement. The body throws (via ctx.fail/skip/infra or any error) or returns: that decides the outcome. */
+export function check(input: CheckMetaInput, body: (ctx: CheckContext) => Promise<void>): void {
+  if (!currentSuite) throw new Error(`check ${input.id} declared outside suite()`);
+  const parsed = CheckMeta.safeParse(input);
+  if (!parsed.success) throw new Error(`check ${input.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const meta: CheckMeta = { ...parsed.data, suite: currentSuite };
+  if (collecting()) return collect(meta);
+
+  boardTest()(`${meta.id}: ${meta.title}`, async ({ board: h, skip }) => {
+    const result = await runCheck(meta, h, body);
+    await reportToAllure(meta, result);
+    if (result.outcome === 'SKIP') skip(result.message);
+    if (result.outcome === 'FAIL') throw new CheckFailed(`${meta.id} FAIL: ${result.message}`);
+    if (result.outcome === 'INFRA') throw new LabError(`${meta.id} INFRA (lab failure, not a board verdict): ${result.message}`);
+  });
+}
+
+class CheckFailed extends Error {
+  override name = 'AssertionError';
+}
+class LabError extends Error {
+  override name = 'LabError';
+}
+
+async function runCheck(meta: CheckMeta, h: BoardHandle, body: (ctx: CheckContext) => Promise<void>): Promise<CheckResult> {
+  const startedAt = new Date();
+  const evidence: Evidence = newEvidence();
+  let outcome: Outcome = 'PASS';
+  let message = '';
+  let finding: string | undefined;
+  const board = h.board;
+  const notApplicable = board?.profile.notApplicable.find((n) => n.check === meta.id);
+  const blocked = board ? blockedBy(meta, h) : undefined;
+  if (!board) {
+    outcome = 'INFRA';
+    message = `board could not be opened: ${errorChain(h.error)}`;
+    if (h.error instanceof EdgecertError) for (const [k, v] of Object.entries(h.error.evidence)) evidence.notes.push({ name: k, text: v });
+  } else if (notApplicable) {
+    outcome = 'SKIP';
+    message = `not applicable to profile ${board.profile.name}: ${notApplicable.reason}`;
+  } else if (blocked) {
+    outcome = 'SKIP';
+    message = blocked;
+  } else {
+    const ctx = new CheckContext(board, meta.finding);
+    try {
+      await evidenceStore.run(evidence, () => body(ctx));
+      finding = ctx.finding;
+    } catch (err) {
+      const cls = isAssertion(err) ? 'FAIL' : classify(err);
+      outcome = cls === 'USAGE' ? 'INFRA' : cls;
+      message = errorChain(err);
+      if (err instanceof EdgecertError) for (const [k, v] of Object.entries(err.evidence)) evidence.notes.push({ name: k, text: v });
+    }
+  }
+  const result: CheckResult = {
+    runId: h.env.runId,
+    board: h.env.board,
+    profile: board?.profile.name ?? h.env.profile ?? '',
+    suite: meta.suite,
+    checkId: meta.id,
+    title: meta.title,
+    outcome,
+    message,
+    ...(finding ? { finding } : {}),
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    commands: evidence.commands,
+    notes: evidence.notes,
+    measurements: evidence.measurements,
+  };
+  appendResult(h.env.runDir, result);
+  return result;
+}
+
+function isAssertion(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AssertionError' || err.constructor?.name === 'AssertionError');
+}
+
+/** labgrid habit: when a check this one depends on did not pass, this one is blocked (SKIP), not failed again. */
+function blockedBy(meta: CheckMeta, h: BoardHandle): string | undefined {
+  if (!meta.dependsOn.length) return undefined;
+  const prior = readResults(h.env.runDir, h.env.board);
+  for (const dep of meta.dependsOn) {
+    const r = [...prior].reverse().find((p) => p.checkId === dep);
+    if (!r) return `blocked: ${dep} has not run in this run (it must run first)`;
+    if (r.outcome !== 'PASS') return `blocked: depends on ${dep}, which is ${r.outcome}`;
+  }
+  return undefined;
+}
+
+async function reportToAllure(meta: CheckMeta, r: CheckResult): Promise<void> {
+  await allure.label('suite', meta.suite);
+  await allure.label('parentSuite', r.board);
+  await allure.label('tag', meta.id);
+  await allure.label('checkId', meta.id);
+  await allure.label('board', r.board);
+  await allure.label('profile', r.profile);
+  await allure.label('severity', meta.severity);
+  await allure.label('outcome', r.outcome);
+  await allure.description(
+    `**${meta.requirement}**\n\nSource: ${meta.source}\n\nRemediation: ${meta.remediation}${r.message ? `\n\n${r.outcome}: ${redact(r.message)}` : ''}${r.finding ? `\n\nFinding: ${redact(r.finding)}` : ''}`,
+  );
+  for (const m of r.measurements) await allure.parameter(m.name, `${m.value} ${m.unit}`);
+  if (r.outcome === 'FAIL' || r.outcome === 'INFRA' || r.finding) {
+    if (r.commands.length) await allure.attachment('commands', redact(r.commands.map(renderResult).join('\n\n')), 'text/plain');
+    for (const n of r.notes) await allure.attachment(n.name, redact(n.text), 'text/plain');
+  }
+}

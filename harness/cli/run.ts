@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, resolve } from 'node:path';
+import { createAllocator, holdLease, selectBoards, type Allocator } from '../allocator/index.ts';
+import { errorChain, usage } from '../core/errors.ts';
+import { log } from '../core/log.ts';
+import { EXIT } from '../core/outcome.ts';
+import { registerSecret } from '../core/redact.ts';
+import { loadInventory } from '../inventory/load.ts';
+import type { BoardSpec, Inventory } from '../inventory/schema.ts';
+import { writeAllureHtml } from '../report/allure-html.ts';
+import { toJunit } from '../report/junit.ts';
+import { buildSummary, writeJsonAtomic, type BoardPlan, type Summary } from '../report/summary.ts';
+import { runEnvVars } from '../fixtures/run-env.ts';
+import { catalogue, planBoard, type Selection } from './plan.ts';
+import { printSummary } from './print.ts';
+import { REPO_ROOT } from './suite-files.ts';
+import { writeFileSync } from 'node:fs';
+
+export interface RunOptions extends Selection {
+  inventory: string;
+  pool?: string;
+  board?: string;
+  reportsDir?: string;
+  /** bring the virtual lab's boards up first (default: when the selected boards are virtual) */
+  labUp?: boolean;
+  /** how many boards run at once */
+  parallel?: number;
+}
+
+const require = createRequire(import.meta.url);
+
+function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(2).toString('hex')}`;
+}
+
+function versions(): Record<string, string> {
+  const pkg = (name: string) => {
+    try {
+      return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  const own = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return { edgecert: own.version, node: process.version, vitest: pkg('vitest'), dockerode: pkg('dockerode'), '@kubernetes/client-node': pkg('@kubernetes/client-node') };
+}
+
+/** `edgecert run`: lease each selected board, run its profile's suites in a vitest process, write the report. */
+export async function runCommand(opts: RunOptions): Promise<number> {
+  const invPath = resolve(opts.inventory);
+  const inv = loadInventory(invPath);
+  const boards = selectBoards(inv, { pool: opts.pool, board: opts.board });
+  const all = await catalogue();
+  const planned = boards.map((b) => ({ board: b, ...planBoard(b, all, opts) }));
+  if (!planned.some((p) => p.plan.planned.length)) throw usage('the selection matches no check (see `edgecert catalog`)');
+
+  const runId = newRunId();
+  const runDir = resolve(opts.reportsDir ?? join(REPO_ROOT, 'reports'), runId);
+  mkdirSync(runDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const plans: BoardPlan[] = planned.map((p) => p.plan);
+  const writeReport = (complete: boolean): Summary => {
+    const s = buildSummary({ runId, runDir, inventory: invPath, startedAt, complete, plans, versions: versions() });
+    writeJsonAtomic(join(runDir, 'summary.json'), s);
+    writeFileSync(join(runDir, 'junit.xml'), toJunit(s));
+    return s;
+  };
+  writeReport(false);
+  log.info(`run ${runId}: ${planned.length} board(s), report in ${relative(process.cwd(), runDir) || runDir}`);
+
+  const children = new Set<ChildProcess>();
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = sig;
+    log.warn(`${sig}: stopping the run, writing a partial report`);
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    if (opts.labUp ?? planned.some((p) => p.board.virtual)) await bringUpVirtualBoards(inv, invPath, planned.map((p) => p.board));
+    const alloc = createAllocator(inv);
+    const queue = planned.filter((p) => p.plan.planned.length);
+    const width = Math.max(1, opts.parallel ?? 4);
+    await Promise.all(
+      Array.from({ length: Math.min(width, queue.length) }, async () => {
+        for (let p = queue.shift(); p && !interrupted; p = queue.shift()) {
+          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, files: p.files, plan: p.plan, profileName: opts.profile, children, isInterrupted: () => interrupted !== undefined });
+          writeReport(false);
+        }
+      }),
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const summary = writeReport(!interrupted);
+  const html = await writeAllureHtml(runDir, `edgecert ${runId}`);
+  printSummary(summary, runDir, html);
+  if (interrupted) return EXIT.INFRA_OR_USAGE;
+  return summary.exitCode;
+}
+
+async function bringUpVirtualBoards(inv: Inventory, invPath: string, boards: BoardSpec[]): Promise<void> {
+  const virtual = boards.filter((b) => b.virtual).map((b) => b.id);
+  if (!virtual.length) return;
+  log.info(`bringing up virtual boards: ${virtual.join(', ')}`);
+  const { labUp } = await import('../virtual-lab/lab.ts');
+  await labUp(inv, { boards: virtual });
+  void invPath;
+}
+
+interface BoardRun {
+  alloc: Allocator;
+  inv: Inventory;
+  invPath: string;
+  runId: string;
+  runDir: string;
+  board: BoardSpec;
+  files: string[];
+  plan: BoardPlan;
+  profileName?: string;
+  children: Set<ChildProcess>;
+  isInterrupted: () => boolean;
+}
+
+async function runBoard(r: BoardRun): Promise<void> {
+  const owner = `edgecert run ${r.runId} pid ${process.pid}`;
+  let lease;
+  try {
+    lease = await r.alloc.acquire({
+      candidates: [r.board],
+      owner,
+      timeoutMs: planBoard(r.board, [], { profile: r.profileName }).profile.timeouts.lease,
+      onProgress: (m) => log.info(m),
+    });
+  } catch (err) {
+    r.plan.infraError = `lease not obtained: ${errorChain(err)}`;
+    log.error(`${r.board.id}: ${r.plan.infraError}`);
+    return;
+  }
+  registerSecret(lease.token);
+  let lost: string | undefined;
+  const held = holdLease(r.alloc, lease, undefined, {
+    onLost: (err) => {
+      lost = err.message;
+      log.error(`${r.board.id}: ${err.message}; stopping its suites`);
+      child?.kill('SIGTERM');
+    },
+  });
+  let child: ChildProcess | undefined;
+  try {
+    const vitest = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+    const env = {
+      ...process.env,
+      ...runEnvVars({ runId: r.runId, runDir: r.runDir, inventory: r.invPath, board: r.board.id, profile: r.profileName, lease: JSON.stringify({ boardId: lease.boardId, owner }) }),
+      FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
+    };
+    child = spawn(process.execPath, [vitest, 'run', '--config', join(REPO_ROOT, 'harness/cli/suite-config.ts'), ...r.files], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    r.children.add(child);
+    const prefix = (s: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+      let buf = '';
+      s.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) out.write(`[${r.board.id}] ${l}\n`);
+      });
+    };
+    prefix(child.stdout!, process.stdout);
+    prefix(child.stderr!, process.stderr);
+    const code = await new Promise<number | null>((res) => child!.on('close', (c) => res(c)));
+    r.children.delete(child);
+    log.info(`${r.board.id}: suites finished (vitest exit ${code})`);
+    const infraSeen = lost !== undefined || readBoardInfra(r);
+    await r.alloc.recordOutcome(r.board.id, infraSeen ? 'infra' : 'ok').catch((e: unknown) => log.warn(`health not recorded: ${(e as Error).message}`));
+    if (lost) r.plan.infraError = lost;
+  } finally {
+    await held.release();
+  }
+}
+
+function readBoardInfra(r: BoardRun): boolean {
+  try {
+    const text = readFileSync(join(r.runDir, 'results', `${r.board.id}.jsonl`), 'utf8');
+    return text.split('\n').some((l) => l.includes('"outcome":"INFRA"'));
+  } catch {
+    return true;
+  }
+}

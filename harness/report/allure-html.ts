@@ -1,0 +1,29 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { log } from '../core/log.ts';
+
+/** A single-file, offline Allure report next to the results (allure 3, awesome plugin in single-file mode). */
+export async function writeAllureHtml(runDir: string, title: string): Promise<string | undefined> {
+  const results = join(runDir, 'allure-results');
+  if (!existsSync(results)) return undefined;
+  const out = join(runDir, 'allure-report');
+  const config = join(runDir, 'allurerc.mjs');
+  writeFileSync(
+    config,
+    `export default ${JSON.stringify({ name: title, output: out, plugins: { awesome: { options: { singleFile: true, reportName: title } } } })};\n`,
+  );
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '../../node_modules/allure/cli.js');
+  const r = await execa(process.execPath, [bin, 'generate', results, '--config', config], {
+    reject: false,
+    timeout: 120_000,
+    cwd: runDir,
+  });
+  if (r.exitCode !== 0) {
+    log.warn(`allure report not generated: ${String(r.stderr || r.stdout).slice(0, 400)}`);
+    return undefined;
+  }
+  const html = join(out, 'index.html');
+  return existsSync(html) ? html : undefined;
+}
