@@ -50,7 +50,7 @@ export class CheckContext {
     throw infra(message, { cause });
   }
   /** Assert a board property; `false` is a FAIL with this message. */
-  assert(condition: unknown, message: string, evidence?: Record<string, string>): asserts condition {
+  assert(condition: unknown, message: string, evidence?: Record<string, string>): void {
     if (!condition) this.fail(message, evidence);
   }
   /** A security finding: FAIL under a certify profile, recorded as a finding (PASS) under a nightly one. */

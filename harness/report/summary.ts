@@ -13,7 +13,7 @@ export interface BoardPlan {
   os: string;
   profile: string;
   /** the checks this run meant to run on this board: any without a result is NOT_RUN */
-  planned: Pick<CheckMeta, 'id' | 'suite' | 'title'>[];
+  planned: { id: string; suite: string; title: string }[];
   /** why the whole board was not run (lease not obtained, lab down) */
   infraError?: string;
 }
