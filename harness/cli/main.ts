@@ -9,6 +9,7 @@ usage:
   edgecert run [--pool P | --board B] [--profile X] [--suite S,...] [--grep RE] [--parallel N] [--no-lab-up]
   edgecert lab status | up [--board B] | down [--board B] | reserve B | release B | kick B | reset B | kubeconfig
   edgecert catalog [--write | --check]
+  edgecert matrix [--defects FILE] [--suite S,...]   (negative conformance: conformant lab + defect lab, fidelity)
   edgecert report RUN_DIR         (rebuild summary.json/junit.xml/HTML of a run, e.g. after a kill)
 every command takes --inventory FILE (default devices.yaml)
 exit codes: 0 conformant, 1 non-conformant (any FAIL), 2 infra or usage error
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
         'no-lab-up': { type: 'boolean' },
         'reports-dir': { type: 'string' },
         write: { type: 'boolean' },
+        defects: { type: 'string' },
         check: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -71,6 +73,19 @@ export async function main(argv: string[]): Promise<number> {
       case 'catalog': {
         const { catalogCommand } = await import('./catalog.ts');
         return await catalogCommand(values.check ? 'check' : values.write ? 'write' : 'print');
+      }
+      case 'matrix': {
+        const { runMatrix } = await import('../matrix/run-matrix.ts');
+        const { DEFECT_LAB } = await import('../matrix/paths.ts');
+        const { verdict, text } = await runMatrix({
+          conformantInventory: values.inventory!,
+          defectInventory: values.defects ?? DEFECT_LAB,
+          reportsDir: values['reports-dir'],
+          suites: values.suite?.split(',').map((s) => s.trim()).filter(Boolean),
+          parallel: values.parallel ? Number(values.parallel) : undefined,
+        });
+        process.stdout.write(`${text}\n`);
+        return verdict.problems.length ? EXIT.NON_CONFORMANT : EXIT.CONFORMANT;
       }
       case 'report': {
         const { reportCommand } = await import('./report.ts');

@@ -48,8 +48,13 @@ function versions(): Record<string, string> {
   return { edgecert: own.version, node: process.version, vitest: pkg('vitest'), dockerode: pkg('dockerode'), '@kubernetes/client-node': pkg('@kubernetes/client-node') };
 }
 
-/** `edgecert run`: lease each selected board, run its profile's suites in a vitest process, write the report. */
+/** `edgecert run`: the exit code of a conformance run. */
 export async function runCommand(opts: RunOptions): Promise<number> {
+  return (await runConformance(opts)).exitCode;
+}
+
+/** Lease each selected board, run its profile's suites in a vitest process, write the report as results arrive. */
+export async function runConformance(opts: RunOptions): Promise<{ exitCode: number; runDir: string; summary: Summary }> {
   const invPath = resolve(opts.inventory);
   const inv = loadInventory(invPath);
   const boards = selectBoards(inv, { pool: opts.pool, board: opts.board });
@@ -102,8 +107,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const summary = writeReport(!interrupted);
   const html = await writeAllureHtml(runDir, `edgecert ${runId}`);
   printSummary(summary, runDir, html);
-  if (interrupted) return EXIT.INFRA_OR_USAGE;
-  return summary.exitCode;
+  return { exitCode: interrupted ? EXIT.INFRA_OR_USAGE : summary.exitCode, runDir, summary };
 }
 
 async function bringUpVirtualBoards(inv: Inventory, invPath: string, boards: BoardSpec[]): Promise<void> {

@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import { loadInventory } from '../inventory/load.ts';
+import { loadDefects } from '../virtual-lab/defects.ts';
+import { runConformance } from '../cli/run.ts';
+import { catalogue } from '../cli/plan.ts';
+import { evaluateMatrix, formatMatrix, type MatrixVerdict } from './evaluate.ts';
+import { loadExpectations } from './expectations.ts';
+
+export interface MatrixOptions {
+  conformantInventory: string;
+  defectInventory: string;
+  reportsDir?: string;
+  /** restrict to these suites (CI uses all node suites) */
+  suites?: string[];
+  parallel?: number;
+}
+
+/** Run the conformant lab and the defect lab, then judge both directions and the fidelity figure. */
+export async function runMatrix(opts: MatrixOptions): Promise<{ verdict: MatrixVerdict; text: string }> {
+  const expectations = loadExpectations();
+  const checks = (await catalogue()).filter((c) => !opts.suites || opts.suites.includes(c.suite));
+  const defectInv = loadInventory(resolve(opts.defectInventory));
+  const defectBoards = defectInv.boards.map((b) => ({
+    id: b.id,
+    defects: b.virtual?.defects ? loadDefects(b.virtual.defects, b.virtual.kind) : [],
+  }));
+  const common = { reportsDir: opts.reportsDir, suites: opts.suites, parallel: opts.parallel };
+  const good = await runConformance({ inventory: opts.conformantInventory, ...common });
+  const bad = await runConformance({ inventory: opts.defectInventory, ...common });
+  const verdict = evaluateMatrix({
+    catalogue: checks.map((c) => c.id),
+    expectations: expectations.filter((e) => checks.some((c) => c.id === e.checkId)),
+    conformant: [good.summary],
+    defective: [bad.summary],
+    defectBoards,
+  });
+  return { verdict, text: formatMatrix(verdict) };
+}

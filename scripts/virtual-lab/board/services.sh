@@ -1,0 +1,101 @@
+# The board's services (sourced by board-init.sh): its own dockerd and the daemon the lab reaches it through.
+
+DOCKERD_PID= DOCKERD_STATE=none ACCESS_PID=
+
+docker_cli() { "$(real docker)" -H unix:///var/run/docker.sock "$@"; }
+
+start_dockerd() {
+  if has_defect dockerd_stopped; then
+    DOCKERD_STATE=stopped
+    log "defect dockerd_stopped: dockerd is not started"
+    return 0
+  fi
+  local args=(--data-root /var/lib/docker --exec-root /run/docker --pidfile /run/docker.pid
+    -H unix:///var/run/docker.sock --cgroup-parent "$EC_CGROUP" --bip "$EC_BIP"
+    --storage-driver overlay2 --shutdown-timeout 3)
+  # dockerd 20.10 waits 16 s for TLS material on a tcp:// socket unless told there is none
+  has_defect dockerd_tcp_open && args+=(-H tcp://0.0.0.0:2375 --tls=false)
+  # the stash first: a tool a defect took from the board's shells stays usable by dockerd itself
+  PATH="/.edgecert/stash:$EC_PATH" /usr/sbin/dockerd "${args[@]}" >>"$STATE/dockerd.log" 2>&1 </dev/null &
+  DOCKERD_PID=$!
+  DOCKERD_STATE=starting
+  local deadline=$((SECONDS + ${EC_DOCKERD_TIMEOUT:-60}))
+  until docker_cli version >/dev/null 2>&1; do
+    if ! kill -0 "$DOCKERD_PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+      log "dockerd did not answer (see $STATE/dockerd.log)"
+      DOCKERD_STATE=failed
+      return 0
+    fi
+    sleep 0.2
+  done
+  if ! docker_cli image inspect "$EC_IMAGE_REF" >/dev/null 2>&1; then
+    docker_cli load -q -i "$EC_IMAGE_TARBALL" >>"$STATE/dockerd.log" 2>&1 || log "docker load of $EC_IMAGE_TARBALL failed"
+  fi
+  DOCKERD_STATE=running
+  log "dockerd $DOCKERD_PID ready"
+}
+
+start_access() {
+  [ -n "${ACCESS_PID:-}" ] && kill -0 "$ACCESS_PID" 2>/dev/null && return 0
+  case $EC_ACCESS in
+    ssh)
+      /usr/sbin/sshd -D -e -f "$STATE/sshd_config" >>"$STATE/access.log" 2>&1 </dev/null &
+      ;;
+    adb)
+      (cd "$EC_REPO" && exec env PATH="$EC_PATH" "$EC_NODE" --import tsx harness/virtual-lab/adbd/main.ts \
+        --listen "$EC_ADDRESS:$EC_ACCESS_PORT" --props "$EC_PROPS_PATH") >>"$STATE/access.log" 2>&1 </dev/null &
+      ;;
+    hdc)
+      env PATH="$EC_PATH" "$EC_NODE" "$EC_REPO/harness/virtual-lab/hdc/hdcd.mjs" \
+        --listen "$EC_ADDRESS:$EC_ACCESS_PORT" >>"$STATE/access.log" 2>&1 </dev/null &
+      ;;
+    none) return 0 ;;
+    *) log "unknown access daemon $EC_ACCESS"; return 1 ;;
+  esac
+  ACCESS_PID=$!
+  wait_port "$EC_ADDRESS" "$EC_ACCESS_PORT" "${EC_ACCESS_TIMEOUT:-60}" || return 1
+  log "$EC_ACCESS daemon $ACCESS_PID listening on $EC_ADDRESS:$EC_ACCESS_PORT"
+}
+
+stop_process() { # pid seconds
+  local pid=$1 deadline=$((SECONDS + $2))
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -CONT "$pid" 2>/dev/null
+  kill -TERM "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+# Everything goes, as at a power cut: sessions, shims and containers too (all are in the board's cgroups).
+stop_services() {
+  stop_process "${ACCESS_PID:-}" 3
+  ACCESS_PID=
+  stop_process "${DOCKERD_PID:-}" 15
+  DOCKERD_PID=
+  [ "$DOCKERD_STATE" = stopped ] || DOCKERD_STATE=none
+  local round p keep=" $$ ${KEEPER:-} "
+  for round in 1 2 3 4 5; do
+    local victims=()
+    for p in $(board_pids); do
+      case $keep in *" $p "*) continue ;; esac
+      victims+=("$p")
+    done
+    [ ${#victims[@]} -eq 0 ] && break
+    kill -KILL "${victims[@]}" 2>/dev/null
+    sleep 0.2
+  done
+  # a hard stop leaves docker's container cgroups behind; empty ones can go
+  find /sys/fs/cgroup/*/"$EC_CGROUP" -mindepth 1 -depth -type d ! -path '*/board' -exec rmdir {} + 2>/dev/null
+  return 0
+}
+
+repair_services() {
+  log "repair requested"
+  if [ -z "${DOCKERD_PID:-}" ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+    if [ "$DOCKERD_STATE" != stopped ]; then start_dockerd; apply_dockerd_defects; fi
+  fi
+  start_access || log "$EC_ACCESS daemon did not come back"
+  write_status
+}
