@@ -7,7 +7,7 @@ import type { Profile } from '../profiles/schema.ts';
 import type { ExecOptions, Forward, Transport } from '../transport/types.ts';
 import { CleanupList } from './cleanup.ts';
 import { gatherFacts, type BoardFacts } from './facts.ts';
-import { recordCommand } from './recorder.ts';
+import { recordCommand, recordDockerApi } from './recorder.ts';
 
 /** One leased board: its transport, facts, profile, a docker client over the forwarded socket, a cleanup list. */
 export class Board {
@@ -49,6 +49,7 @@ export class Board {
       const docker = port
         ? new Docker({ host: '127.0.0.1', port, protocol: 'http', timeout: this.profile.timeouts.dockerApi })
         : new Docker({ socketPath: (forward.local as { socketPath: string }).socketPath, timeout: this.profile.timeouts.dockerApi });
+      timeDockerApi(docker);
       return { docker, forward };
     })().catch((err: unknown) => {
       this.dockerClient = undefined;
@@ -71,4 +72,17 @@ export class Board {
     await d?.forward?.close();
     await this.transport.close();
   }
+}
+
+// Every docker API call is timed so reports can split a run into board time and harness overhead.
+function timeDockerApi(docker: Docker): void {
+  const modem = docker.modem as { dial: (opts: unknown, cb: (err: unknown, data: unknown) => void) => unknown };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (opts, cb) => {
+    const start = performance.now();
+    return dial(opts, (err, data) => {
+      recordDockerApi(performance.now() - start);
+      cb(err, data);
+    });
+  };
 }

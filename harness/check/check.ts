@@ -103,6 +103,7 @@ async function runCheck(meta: CheckMeta, h: BoardHandle, body: (ctx: CheckContex
     commands: evidence.commands,
     notes: evidence.notes,
     measurements: evidence.measurements,
+    boardMs: Math.round(evidence.commands.reduce((a, c) => a + c.durationMs, 0) + evidence.dockerApiMs),
   };
   appendResult(h.env.runDir, result);
   return result;

@@ -18,4 +18,6 @@ export interface CheckResult {
   commands: CommandResult[];
   notes: { name: string; text: string }[];
   measurements: { name: string; value: number; unit: string }[];
+  /** ms spent in board commands and docker API calls (the rest of durationMs is harness overhead) */
+  boardMs: number;
 }
