@@ -142,6 +142,7 @@ async function runBoard(r: BoardRun): Promise<void> {
       owner,
       timeoutMs: planBoard(r.board, [], { profile: r.profileName }).profile.timeouts.lease,
       onProgress: (m) => log.info(m),
+      healthCheck: quickHealthCheck,
     });
   } catch (err) {
     r.plan.infraError = `lease not obtained: ${errorChain(err)}`;
@@ -151,6 +152,7 @@ async function runBoard(r: BoardRun): Promise<void> {
   registerSecret(lease.token);
   let lost: string | undefined;
   const held = holdLease(r.alloc, lease, undefined, {
+    signals: 'leave-to-caller',
     onLost: (err) => {
       lost = err.message;
       log.error(`${r.board.id}: ${err.message}; stopping its suites`);
@@ -195,5 +197,20 @@ function readBoardInfra(r: BoardRun): boolean {
     return text.split('\n').some((l) => l.includes('"outcome":"INFRA"'));
   } catch {
     return true;
+  }
+}
+
+/** LAVA habit: a board whose health is unknown must answer through its transport before it is handed out. */
+async function quickHealthCheck(board: BoardSpec): Promise<boolean> {
+  const { createTransport } = await import('../transport/factory.ts');
+  const t = await createTransport(board);
+  try {
+    const r = await t.exec('true', { timeout: 15_000 });
+    return r.exitCode === 0;
+  } catch (err) {
+    log.warn(`health check of ${board.id} failed: ${(err as Error).message}`);
+    return false;
+  } finally {
+    await t.close().catch(() => undefined);
   }
 }

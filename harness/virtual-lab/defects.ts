@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { usage } from '../core/errors.ts';
+
+// Defects are data (a small YAML file per defect board), so a new defect board needs no code.
+// Every name here must be documented in DEFECTS.md with what it changes and which checks it must trip.
+
+export type BoardKind = 'netns' | 'qemu';
+
+interface DefectInfo {
+  kinds: BoardKind[];
+  /** zod schema of the argument; z.undefined() for flag defects. */
+  arg: z.ZodType;
+  summary: string;
+}
+
+const flag = z.undefined();
+const configOptions = z.array(z.string().regex(/^CONFIG_[A-Z0-9_]+$/, 'a kernel option name like CONFIG_PID_NS')).min(1);
+const toolNames = z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'a command name like iptables')).min(1);
+
+export const DEFECTS = {
+  ip_forward_off: { kinds: ['netns', 'qemu'], arg: flag, summary: 'net.ipv4.ip_forward=0 in the board netns' },
+  no_rule_pref_1: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the `1: from all lookup main` ip rule is deleted' },
+  kernel_config_without: {
+    kinds: ['netns', 'qemu'],
+    arg: configOptions,
+    summary: 'the kernel config the board exposes has these options removed',
+  },
+  kernel_config_missing: { kinds: ['netns', 'qemu'], arg: flag, summary: 'no kernel config readable at any usual path' },
+  memory_stat_openharmony: { kinds: ['netns', 'qemu'], arg: flag, summary: 'memory.stat carries OpenHarmony-style `Anon: 340432 kB` lines' },
+  cpuset_mems_empty: { kinds: ['netns', 'qemu'], arg: flag, summary: 'cpuset.mems is empty in the cgroup docker uses' },
+  selinux_enforcing: { kinds: ['netns', 'qemu'], arg: flag, summary: '`getenforce` answers Enforcing' },
+  dockerd_stopped: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the board dockerd is not running' },
+  dockerd_tcp_open: { kinds: ['netns', 'qemu'], arg: flag, summary: 'dockerd also listens on 0.0.0.0:2375 without TLS' },
+  // a netns board's data-root is always ext4 on a loop device, so only a qemu board can be told to lose f2fs
+  data_root_not_f2fs: { kinds: ['qemu'], arg: flag, summary: 'docker data-root is not on f2fs' },
+  no_localhost_in_hosts: { kinds: ['netns', 'qemu'], arg: flag, summary: '/etc/hosts has no localhost entry' },
+  token_world_readable: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the edgecore token file is mode 0644' },
+  f2fs_module_missing: { kinds: ['qemu'], arg: flag, summary: 'the guest does not load the f2fs module' },
+  // robustness defects: a broken board must give FAIL/INFRA outcomes, never crash or hang the suite
+  tool_missing: { kinds: ['netns'], arg: toolNames, summary: 'these commands are removed from the board (not found on any PATH directory)' },
+  garbage_output: { kinds: ['netns'], arg: toolNames, summary: 'these commands print truncated output followed by binary garbage' },
+  dockerd_hangs: { kinds: ['netns'], arg: flag, summary: 'the board dockerd is frozen (SIGSTOP): its socket accepts but never answers' },
+} satisfies Record<string, DefectInfo>;
+
+export type DefectName = keyof typeof DEFECTS;
+
+/** Why a defect is refused for a board kind, where the bare refusal would puzzle the lab engineer. */
+const KIND_NOTES: Record<string, string> = {
+  'data_root_not_f2fs/netns': 'a netns board never has f2fs: its data-root is always ext4 on a loop device, so every netns board already has this property',
+};
+
+/** The argument of a defect present in `defects`, or undefined when the defect is absent. */
+export function defectArg<T = unknown>(defects: readonly DefectSpec[], name: DefectName): T | undefined {
+  return defects.find((d) => d.name === name)?.arg as T | undefined;
+}
+
+export function hasDefect(defects: readonly DefectSpec[], name: DefectName): boolean {
+  return defects.some((d) => d.name === name);
+}
+export interface DefectSpec {
+  name: DefectName;
+  arg?: unknown;
+}
+
+/** Parse a defects YAML file (`defects: [name, {name: arg}]`); unknown names are an error naming file and path. */
+export function loadDefects(file: string, kind: BoardKind): DefectSpec[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw usage(`${file}: cannot read defects file`, { cause });
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw usage(`${file}: not valid YAML: ${doc.errors[0]!.message}`);
+  return parseDefects(doc.toJS(), file, kind);
+}
+
+export function parseDefects(data: unknown, file: string, kind: BoardKind): DefectSpec[] {
+  const top = z.strictObject({ defects: z.array(z.unknown()) }).safeParse(data);
+  if (!top.success) throw usage(`${file}: expected a mapping with one key \`defects:\` holding a list`);
+  const known = Object.keys(DEFECTS).join(', ');
+  return top.data.defects.map((entry, i) => {
+    const where = `${file}: defects[${i}]`;
+    let name: string;
+    let arg: unknown;
+    if (typeof entry === 'string') name = entry;
+    else if (entry && typeof entry === 'object' && !Array.isArray(entry) && Object.keys(entry).length === 1) {
+      [name, arg] = Object.entries(entry)[0]!;
+    } else throw usage(`${where}: expected a defect name or a one-key mapping {name: argument}`);
+    if (!(name in DEFECTS)) throw usage(`${where}: unknown defect \`${name}\`; known defects: ${known}`);
+    const info: DefectInfo = DEFECTS[name as DefectName];
+    if (!info.kinds.includes(kind)) {
+      const why = KIND_NOTES[`${name}/${kind}`];
+      throw usage(`${where}: defect \`${name}\` cannot be injected into a ${kind} board${why ? ` (${why})` : ''}`);
+    }
+    const parsed = info.arg.safeParse(arg);
+    if (!parsed.success) throw usage(`${where}: bad argument for \`${name}\`: ${parsed.error.issues[0]?.message}`);
+    return { name: name as DefectName, arg: parsed.data };
+  });
+}

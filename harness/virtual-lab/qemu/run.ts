@@ -1,0 +1,35 @@
+// Host tools (apt, dpkg, readelf, mkfs, qemu-img) fail as INFRA with their stderr as evidence, never as a board FAIL.
+import { execa } from 'execa';
+import { infra } from '../../core/errors.ts';
+import { log } from '../../core/log.ts';
+import { shJoin } from '../../core/quote.ts';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Run a host command to completion; return stdout, throw INFRA (with stderr tail) on non-zero exit. */
+export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  const cmd = shJoin([file, ...args]);
+  log.debug(`host: ${cmd.length > 300 ? `${cmd.slice(0, 300)}…` : cmd}`);
+  const r = await execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    input: opts.input,
+    timeout: opts.timeoutMs ?? 600_000,
+    reject: false,
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.exitCode !== 0 || r.timedOut) {
+    const stderr = String(r.stderr ?? '');
+    const why = r.timedOut ? 'timed out' : r.exitCode === undefined ? `failed: ${r.shortMessage}` : `exited ${r.exitCode}`;
+    throw infra(`host command ${why}: ${cmd.slice(0, 200)}`, {
+      evidence: { command: cmd, stderr: stderr.slice(-4000), stdout: String(r.stdout ?? '').slice(-2000) },
+    });
+  }
+  return String(r.stdout ?? '');
+}
