@@ -9,6 +9,7 @@ import { NAMESPACE, NODE, POD, RESOURCES, apiVersionOf, resourceId, type Resourc
 import { fieldPredicate, labelPredicate } from './selectors.ts';
 import type { Store } from './store.ts';
 import type { DeleteOptions, KObject } from './types.ts';
+import { unknownFields } from './strict-fields.ts';
 import { clone, deepEqual, nowTime, randomSuffix } from './util.ts';
 import { validateObject, validateUpdate } from './validate.ts';
 
@@ -22,6 +23,10 @@ export interface ListOptions {
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: 'status';
+  /** Unknown fields: Strict rejects (400), Warn (upstream's default) reports them in `warnings`, Ignore drops the check. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Filled with warning texts, sent back as HTTP Warning headers. */
+  warnings?: string[];
 }
 
 export interface ListResult {
@@ -84,6 +89,7 @@ export class ClusterApi {
 
   create(rt: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): KObject {
     const obj = this.#accept(rt, namespace, body);
+    checkFields(rt, obj, opts);
     const meta = obj.metadata;
     for (const k of SERVER_META) delete meta[k];
     if (!meta.name && meta.generateName) {
@@ -107,6 +113,7 @@ export class ClusterApi {
   update(rt: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): KObject {
     const prev = this.#stored(rt, namespace, name);
     const incoming = this.#accept(rt, namespace, body);
+    checkFields(rt, incoming, opts);
     if (incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`);
     }
@@ -219,13 +226,14 @@ export class ClusterApi {
     }
   }
 
-  // Garbage collection by ownerReferences, in the background policy's spirit but synchronously.
+  // Garbage collection by ownerReferences, in the background policy's spirit but synchronously; dependents go
+  // through the ordinary delete, so pods on a Ready node terminate gracefully as they would upstream.
   #collectDependents(owner: KObject): void {
     const uid = owner.metadata.uid;
     for (const rt of RESOURCES) {
       if (!rt.namespaced) continue;
       for (const o of this.store.list(resourceId(rt), owner.metadata.namespace)) {
-        if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) this.#remove(rt, o, { propagationPolicy: 'Background' });
+        if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) this.delete(rt, o.metadata.namespace, o.metadata.name!, { propagationPolicy: 'Background' });
       }
     }
   }
@@ -268,6 +276,16 @@ export class ClusterApi {
       if (n % 256 !== 0 && n % 256 !== 255 && n !== 10 && !used.has(ip)) return ip;
     }
   }
+}
+
+function checkFields(rt: ResourceType, obj: KObject, opts: WriteOptions): void {
+  if (opts.fieldValidation === 'Ignore') return;
+  const unknown = unknownFields(rt.kind, obj);
+  if (!unknown.length) return;
+  if (opts.fieldValidation === 'Strict') {
+    throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
 }
 
 const encodeContinue = (key: string) => Buffer.from(JSON.stringify({ v: 1, after: key })).toString('base64url');

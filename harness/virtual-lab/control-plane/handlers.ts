@@ -9,6 +9,7 @@ import { apiVersionOf, type ResourceType } from './resources.ts';
 import type { ResourceRoute } from './router.ts';
 import { formatRequirements, labelSelectorRequirements } from './selectors.ts';
 import type { DeleteOptions, KObject } from './types.ts';
+import { toTable, wantsTable } from './table.ts';
 import { serveWatch, type WatchSettings } from './watch.ts';
 
 export interface HandlerContext {
@@ -29,10 +30,24 @@ function listOptions(q: URLSearchParams): ListOptions {
   };
 }
 
-const writeOptions = (q: URLSearchParams, subresource?: 'status'): WriteOptions => ({
-  ...(q.getAll('dryRun').includes('All') ? { dryRun: true } : {}),
-  ...(subresource ? { subresource } : {}),
-});
+const FIELD_VALIDATION = new Set(['Strict', 'Warn', 'Ignore']);
+
+function writeOptions(q: URLSearchParams, subresource?: 'status'): WriteOptions {
+  const fv = q.get('fieldValidation') ?? 'Warn';
+  if (!FIELD_VALIDATION.has(fv)) throw badRequest(`fieldValidation: invalid value "${fv}": must be Ignore, Warn or Strict`);
+  return {
+    ...(q.getAll('dryRun').includes('All') ? { dryRun: true } : {}),
+    ...(subresource ? { subresource } : {}),
+    fieldValidation: fv as 'Strict' | 'Warn' | 'Ignore',
+    warnings: [],
+  };
+}
+
+/** Upstream's 299 warnings; kubectl prints them as "Warning: ...". */
+function sendWritten(res: ServerResponse, code: number, body: unknown, opts: WriteOptions): void {
+  if (opts.warnings?.length) res.setHeader('Warning', opts.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  sendJson(res, code, body);
+}
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const body = ((await readBody(req)) ?? {}) as DeleteOptions & { orphanDependents?: boolean };
@@ -54,6 +69,11 @@ function listBody(rt: ResourceType, r: { items: KObject[]; resourceVersion: stri
   return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata, items };
 }
 
+const tableOpt = (req: IncomingMessage) => {
+  const table = wantsTable(req);
+  return table ? { table } : {};
+};
+
 const isWatch = (route: ResourceRoute, q: URLSearchParams) => route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
 
 export async function handleResource(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams, ctx: HandlerContext): Promise<void> {
@@ -62,11 +82,17 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   const method = req.method ?? 'GET';
 
   if (name === undefined) {
-    if (method === 'GET' && isWatch(route, q)) return serveWatch(req, res, { rt, namespace, query: q }, ctx.watch);
-    if (method === 'GET') return sendJson(res, 200, listBody(rt, api.list(rt, namespace, listOptions(q))));
+    if (method === 'GET' && isWatch(route, q)) return serveWatch(req, res, { rt, namespace, query: q, ...tableOpt(req) }, ctx.watch);
+    if (method === 'GET') {
+      const list = api.list(rt, namespace, listOptions(q));
+      const table = wantsTable(req);
+      if (!table) return sendJson(res, 200, listBody(rt, list));
+      return sendJson(res, 200, toTable(rt, list.items, table, q, listBody(rt, list).metadata));
+    }
     if (method === 'POST') {
       if (rt.namespaced && namespace === undefined) throw methodNotAllowed(`create ${rt.plural} needs a namespace in the path`);
-      return sendJson(res, 201, api.create(rt, namespace, await readBody(req), writeOptions(q)));
+      const opts = writeOptions(q);
+      return sendWritten(res, 201, api.create(rt, namespace, await readBody(req), opts), opts);
     }
     if (method === 'DELETE') {
       const deleted = api.deleteCollection(rt, namespace, listOptions(q), await deleteOptions(req, q), writeOptions(q));
@@ -88,17 +114,20 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   }
   if (subresource === 'scale') return handleScale(req, res, rt, namespace, name, q, api);
 
-  if (method === 'GET' && isWatch(route, q)) return serveWatch(req, res, { rt, namespace, query: q, name }, ctx.watch);
+  if (method === 'GET' && isWatch(route, q)) return serveWatch(req, res, { rt, namespace, query: q, name, ...tableOpt(req) }, ctx.watch);
   const opts = writeOptions(q, subresource === 'status' ? 'status' : undefined);
   switch (method) {
-    case 'GET':
-      return sendJson(res, 200, api.get(rt, namespace, name));
+    case 'GET': {
+      const obj = api.get(rt, namespace, name);
+      const table = wantsTable(req);
+      return sendJson(res, 200, table ? toTable(rt, [obj], table, q, { resourceVersion: obj.metadata.resourceVersion }) : obj);
+    }
     case 'PUT':
-      return sendJson(res, 200, api.update(rt, namespace, name, await readBody(req), opts));
+      return sendWritten(res, 200, api.update(rt, namespace, name, await readBody(req), opts), opts);
     case 'PATCH': {
       const type = mediaType(req);
       if (!isPatchType(type)) throw unsupportedMediaType(type);
-      return sendJson(res, 200, api.patch(rt, namespace, name, type, await readBody(req, PATCH_MEDIA), opts));
+      return sendWritten(res, 200, api.patch(rt, namespace, name, type, await readBody(req, PATCH_MEDIA), opts), opts);
     }
     case 'DELETE':
       if (subresource) throw methodNotAllowed();

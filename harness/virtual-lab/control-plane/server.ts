@@ -71,7 +71,9 @@ export function createApiServer(tls: { key: Buffer; cert: Buffer }, deps: Server
       })
       .finally(() => {
         // Only method, path and code: bodies may hold Secrets and are never logged.
-        res.once('finish', () => log.debug(`control plane: ${req.method} ${req.url?.split('?')[0]} ${res.statusCode} ${Math.round(performance.now() - started)} ms`));
+        const line = () => log.debug(`control plane: ${req.method} ${req.url?.split('?')[0]} ${res.statusCode} ${Math.round(performance.now() - started)} ms`);
+        if (res.writableFinished) line();
+        else res.once('finish', line);
       });
   });
 }

@@ -1,5 +1,5 @@
 // 422 Invalid like a real apiserver: kubernetes-models schema checks plus the few semantic rules clients hit.
-import { invalid, type StatusCause } from './api-error.ts';
+import { badRequest, invalid, type StatusCause } from './api-error.ts';
 import type { ResourceType } from './resources.ts';
 import { labelSelectorRequirements, matchesRequirements } from './selectors.ts';
 import type { KObject } from './types.ts';
@@ -9,6 +9,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 interface AjvError {
+  keyword?: string;
   instancePath?: string;
   message?: string;
   params?: Record<string, unknown>;
@@ -22,19 +23,30 @@ function fieldPath(instancePath: string, missing?: unknown): string {
   return out || '<root>';
 }
 
-function schemaCauses(rt: ResourceType, obj: KObject): StatusCause[] {
+interface SchemaFindings {
+  /** Wrong JSON types or unparsable times: upstream fails while decoding, with 400 rather than 422. */
+  decode: string[];
+  causes: StatusCause[];
+}
+
+function schemaFindings(rt: ResourceType, obj: KObject): SchemaFindings {
   try {
     rt.validate(obj);
-    return [];
+    return { decode: [], causes: [] };
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors;
-    if (!Array.isArray(errors)) return [{ reason: 'FieldValueInvalid', message: String((err as Error).message) }];
-    return errors.map((e) => {
+    if (!Array.isArray(errors)) return { decode: [], causes: [{ reason: 'FieldValueInvalid', message: String((err as Error).message) }] };
+    const found: SchemaFindings = { decode: [], causes: [] };
+    for (const e of errors) {
+      const at = e.instancePath ?? '';
       const missing = e.params?.missingProperty;
-      return missing !== undefined
-        ? { reason: 'FieldValueRequired', field: fieldPath(e.instancePath ?? '', missing), message: 'Required value' }
-        : { reason: 'FieldValueInvalid', field: fieldPath(e.instancePath ?? ''), message: `Invalid value: ${e.message ?? 'does not match the schema'}` };
-    });
+      if (e.keyword === 'type' || e.keyword === 'format') found.decode.push(`${fieldPath(at)}: ${e.message ?? 'wrong type'}`);
+      // Agents write status; upstream does not insist on the fields the schema lists as always serialised.
+      else if (missing !== undefined && (at === '/status' || at.startsWith('/status/'))) continue;
+      else if (missing !== undefined) found.causes.push({ reason: 'FieldValueRequired', field: fieldPath(at, missing), message: 'Required value' });
+      else found.causes.push({ reason: 'FieldValueInvalid', field: fieldPath(at), message: `Invalid value: ${e.message ?? 'does not match the schema'}` });
+    }
+    return found;
   }
 }
 
@@ -76,9 +88,28 @@ function kindCauses(rt: ResourceType, obj: KObject): StatusCause[] {
   return causes;
 }
 
-/** Throws 422 when `obj` would be rejected on create or update. */
+// Upstream decodes MicroTime with a fixed six-digit fraction, so a JavaScript Date's toISOString() is rejected.
+const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/;
+const MICRO_TIME_FIELDS: Record<string, ((o: KObject) => unknown)[]> = {
+  Lease: [(o) => o.spec?.acquireTime, (o) => o.spec?.renewTime],
+  Event: [(o) => o.eventTime, (o) => (o.series as { lastObservedTime?: unknown } | undefined)?.lastObservedTime],
+};
+
+function microTimeErrors(rt: ResourceType, obj: KObject): string[] {
+  return (MICRO_TIME_FIELDS[rt.kind] ?? [])
+    .map((read) => read(obj))
+    .filter((v) => v !== undefined && v !== null && !(typeof v === 'string' && MICRO_TIME.test(v)))
+    .map((v) => `parsing time ${JSON.stringify(v)}: a MicroTime needs exactly six fractional digits (2006-01-02T15:04:05.000000Z07:00)`);
+}
+
+/** Throws 400 for what upstream could not decode, 422 for what it decodes but rejects. */
 export function validateObject(rt: ResourceType, obj: KObject): void {
-  const causes = [...nameCauses(rt, obj.metadata.name), ...schemaCauses(rt, obj), ...kindCauses(rt, obj)];
+  const schema = schemaFindings(rt, obj);
+  const decode = [...schema.decode, ...microTimeErrors(rt, obj)];
+  if (decode.length) {
+    throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${decode.join('; ')}`);
+  }
+  const causes = [...nameCauses(rt, obj.metadata.name), ...schema.causes, ...kindCauses(rt, obj)];
   if (causes.length) throw invalid(rt.kind, obj.metadata.name ?? '', rt.group, causes);
 }
 

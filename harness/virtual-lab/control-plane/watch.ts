@@ -4,6 +4,7 @@ import { badRequest, gone } from './api-error.ts';
 import { apiVersionOf, resourceId, type ResourceType } from './resources.ts';
 import { fieldPredicate, labelPredicate } from './selectors.ts';
 import type { Store, StoreEvent } from './store.ts';
+import { toTable } from './table.ts';
 import type { KObject } from './types.ts';
 
 export interface WatchRequest {
@@ -12,6 +13,8 @@ export interface WatchRequest {
   query: URLSearchParams;
   /** A watch on one object through the legacy `/watch/.../name` path. */
   name?: string;
+  /** meta.k8s.io version when the client asked for Table rows (kubectl get -w). */
+  table?: string;
 }
 
 export interface WatchSettings {
@@ -42,7 +45,9 @@ export function serveWatch(_req: IncomingMessage, res: ServerResponse, w: WatchR
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
-  const send = (line: Line) => res.write(`${JSON.stringify(line)}\n`);
+  const asRow = (o: unknown) => (w.table ? toTable(rt, [o as KObject], w.table, query, { resourceVersion: (o as KObject).metadata.resourceVersion }) : o);
+  const send = (line: Line) =>
+    res.write(`${JSON.stringify(line.type === 'BOOKMARK' || line.type === 'ERROR' ? line : { type: line.type, object: asRow(line.object) })}\n`);
 
   if (replay === 'expired') {
     // Upstream answers 200 and then a single ERROR event carrying a 410 Status.
