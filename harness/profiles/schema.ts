@@ -3,6 +3,7 @@ import { z } from 'zod';
 // A profile says what "conformant" means for a class of board; suites read it, never hard-code thresholds.
 const option = z.string().regex(/^CONFIG_[A-Z0-9_]+$/, 'a kernel option name like CONFIG_PID_NS');
 const checkId = z.string().regex(/^[A-Z0-9]+(-[A-Z0-9]+)+$/, 'a check ID like NET-IP-FORWARD');
+const kernelVersion = z.string().regex(/^\d+\.\d+$/, 'major.minor like 5.10');
 
 /** The one table of timeouts (ms); every wait and command budget of a run comes from here. */
 export const Timeouts = z.strictObject({
@@ -33,20 +34,39 @@ export const Waiver = z.strictObject({
 });
 
 export const KernelPolicy = z.strictObject({
-  minVersion: z.string().regex(/^\d+\.\d+$/, 'major.minor like 5.10').optional(),
+  minVersion: kernelVersion.optional(),
   required: z.array(option).default([]),
+  /** options required only on kernels older than `below` (moby: NF_NAT_IPV4 up to 5.1, NF_NAT_NEEDED up to 5.2) */
+  requiredBefore: z.array(z.strictObject({ below: kernelVersion, options: z.array(option).min(1) })).default([]),
   /** each inner list is satisfied by any one of its options */
   anyOf: z.array(z.array(option).min(2)).default([]),
   optional: z.array(option).default([]),
   forbidden: z.array(option).default([]),
   /** ANDROID_PARANOID_NETWORK: may a process outside AID_INET open an inet socket? */
   unprivilegedInetSocket: z.enum(['required', 'any']).default('any'),
+  /** namespaces that must be listed in /proc/self/ns (and not limited to 0 by user.max_<ns>_namespaces) */
+  namespaces: z.array(z.enum(['mnt', 'net', 'pid', 'ipc', 'uts', 'user', 'cgroup', 'time'])).default(['mnt', 'net', 'pid', 'ipc', 'uts']),
+  /** filesystems that must be registered in /proc/filesystems (built in, or its module loaded) */
+  filesystems: z.array(z.string().regex(/^[a-z0-9_]+$/)).default(['overlay']),
+});
+
+const controller = z.enum(['cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids', 'hugetlb', 'blkio', 'io', 'net_cls', 'net_prio', 'perf_event', 'rdma']);
+export const CgroupPolicy = z.strictObject({
+  /** cgroup versions accepted; v1 is accepted with a deprecation warning (kubelet >= 1.35 refuses it) */
+  versions: z.array(z.union([z.literal(1), z.literal(2)])).min(1).default([1, 2]),
+  /** k8s system-validators Cgroups (v1); on v2 cpuacct is provided by cpu */
+  required: z.array(controller).default(['cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids']),
+  optional: z.array(controller).default(['hugetlb']),
 });
 
 export const StoragePolicy = z.strictObject({
   /** allowed filesystems for docker's data-root; empty = any overlay-capable one with d_type */
   dataRootFs: z.array(z.string().min(1)).default([]),
+  /** filesystems (as /proc/mounts names them) docker's overlay2 refuses or that cannot back an upper layer */
+  dataRootFsForbidden: z.array(z.string().min(1)).default(['aufs', 'ecryptfs', 'nfs', 'nfs4', 'overlay', 'zfs']),
   unencrypted: z.boolean().default(true),
+  /** where edgecore's config lives (keadm default); it names the edged root directory */
+  edgecoreConfig: z.string().startsWith('/').default('/etc/kubeedge/config/edgecore.yaml'),
 });
 
 export const Thresholds = z.strictObject({
@@ -65,8 +85,9 @@ export const Profile = z.strictObject({
   suites: z.array(z.string().min(1)).min(1),
   /** check IDs that do not apply to this profile (reported SKIP with this profile as the reason) */
   notApplicable: z.array(z.strictObject({ check: checkId, reason: z.string().min(5) })).default([]),
-  kernel: KernelPolicy.default({ required: [], anyOf: [], optional: [], forbidden: [], unprivilegedInetSocket: 'any' }),
-  storage: StoragePolicy.default({ dataRootFs: [], unencrypted: true }),
+  kernel: KernelPolicy.prefault({}),
+  cgroups: CgroupPolicy.prefault({}),
+  storage: StoragePolicy.prefault({}),
   thresholds: Thresholds.default({ diskTotalMb: 1024, diskFreeMb: 512, diskUsedPctMax: 90, edgecoreRssMb: 70, podStartP99Ms: 5000, meshP99Ms: 500 }),
   timeouts: Timeouts.default({ command: 30_000, connect: 30_000, dockerApi: 30_000, dockerRun: 60_000, hangProne: 20_000, nodeReady: 120_000, podRunning: 240_000, lease: 600_000 }),
   waivers: z.array(Waiver).default([]),
