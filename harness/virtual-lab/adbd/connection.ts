@@ -20,11 +20,12 @@ export class HostConnection implements StreamLink {
   private hostMaxPayload = DEVICE_MAX_PAYLOAD;
   private readonly reader: PacketReader;
   private gone = false;
+  private readonly socket: Socket;
+  private readonly opts: ConnectionOptions;
 
-  constructor(
-    private readonly socket: Socket,
-    private readonly opts: ConnectionOptions,
-  ) {
+  constructor(socket: Socket, opts: ConnectionOptions) {
+    this.socket = socket;
+    this.opts = opts;
     this.reader = new PacketReader(
       () => DEVICE_MAX_PAYLOAD,
       () => this.version !== undefined && this.version < VERSION_SKIP_CHECKSUM,

@@ -57,10 +57,13 @@ export class PacketReader {
   private pendingBytes = 0;
   private header: { command: number; arg0: number; arg1: number; length: number; check: number } | undefined;
 
-  constructor(
-    private readonly maxPayload: () => number,
-    private readonly verifyChecksum: () => boolean,
-  ) {}
+  private readonly maxPayload: () => number;
+  private readonly verifyChecksum: () => boolean;
+
+  constructor(maxPayload: () => number, verifyChecksum: () => boolean) {
+    this.maxPayload = maxPayload;
+    this.verifyChecksum = verifyChecksum;
+  }
 
   push(chunk: Buffer): Packet[] {
     this.pending.push(chunk);

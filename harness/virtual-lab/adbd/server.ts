@@ -39,7 +39,7 @@ export function createAdbd(opts: AdbdOptions): Adbd {
     server.close();
     for (const l of links) l.endGracefully();
     // give the kernel a moment to flush the final CLSE before the process goes away
-    setTimeout(() => opts.onReboot?.(), 100).unref();
+    setTimeout(() => opts.onReboot?.(), 100);
   };
 
   const openService = (service: string, io: StreamIo): ServiceHandler | Promise<ServiceHandler> => {

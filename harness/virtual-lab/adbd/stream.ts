@@ -43,11 +43,15 @@ export class DeviceStream implements StreamIo {
   private inbound: Promise<void> = Promise.resolve();
   handler: ServiceHandler | undefined;
 
-  constructor(
-    readonly localId: number,
-    readonly remoteId: number,
-    private readonly link: StreamLink,
-  ) {}
+  readonly localId: number;
+  readonly remoteId: number;
+  private readonly link: StreamLink;
+
+  constructor(localId: number, remoteId: number, link: StreamLink) {
+    this.localId = localId;
+    this.remoteId = remoteId;
+    this.link = link;
+  }
 
   get backlog(): number {
     return this.queued;
@@ -124,11 +128,13 @@ export class DeviceStream implements StreamIo {
   }
 
   private pump(): void {
-    if (this.done || this.inFlight || !this.started) return;
+    if (this.done || !this.started) return;
     if (this.queued === 0) {
+      // a WRTE still awaiting its OKAY is already on the wire, ahead of the CLSE: no need to wait for it
       if (this.ending) this.closeFromDevice();
       return;
     }
+    if (this.inFlight) return;
     const max = this.link.maxPayload();
     const parts: Buffer[] = [];
     let size = 0;

@@ -10,15 +10,6 @@ export function openShell(command: string, io: StreamIo): ServiceHandler {
   const child = spawn('/bin/sh', ['-c', script], { cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
   let exited = false;
 
-  const killGroup = () => {
-    if (exited || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-
   child.on('error', () => io.end());
   child.stdin.on('error', () => {});
   child.stdout.on('data', (chunk: Buffer) => {
@@ -39,6 +30,14 @@ export function openShell(command: string, io: StreamIo): ServiceHandler {
         if (exited || child.stdin.destroyed) return resolve();
         child.stdin.write(data, () => resolve());
       }),
-    onClose: killGroup,
+    // the host closed the stream while the command still ran: end the whole group, as a hung-up terminal would
+    onClose: () => {
+      if (exited || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { constants as fsc, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, rm, symlink, utimes, type FileHandle } from 'node:fs/promises';
-import { dirname, posix } from 'node:path';
+import { posix } from 'node:path';
 import type { ServiceHandler, StreamIo } from '../stream.ts';
 
 // sync: is a byte stream, not a packet protocol: hosts pack several requests into one WRTE or split one across two,
@@ -56,6 +56,20 @@ interface Upload {
   symlinkTarget?: Buffer[];
   file?: FileHandle;
   error?: string;
+}
+
+/** mkdir -p one level at a time: Node's recursive mkdir spins forever under /proc. */
+async function makeParents(path: string): Promise<void> {
+  const parts = posix.dirname(path).split('/').filter(Boolean);
+  let cur = '';
+  for (const part of parts) {
+    cur += `/${part}`;
+    try {
+      await mkdir(cur);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 const reason = (e: unknown) => (e as NodeJS.ErrnoException)?.message ?? String(e);
@@ -139,7 +153,7 @@ export function openSync(io: StreamIo): ServiceHandler {
       return;
     }
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await makeParents(path);
       await rm(path, { force: true });
       upload.file = await open(path, 'w', mode & 0o777);
       await upload.file.chmod(mode & 0o777);
@@ -168,7 +182,7 @@ export function openSync(io: StreamIo): ServiceHandler {
     try {
       if (u.file) await u.file.close();
       if (!u.error && u.symlinkTarget) {
-        await mkdir(dirname(u.path), { recursive: true });
+        await makeParents(u.path);
         await rm(u.path, { force: true });
         await symlink(Buffer.concat(u.symlinkTarget).toString('utf8'), u.path);
       } else if (!u.error) {
