@@ -63,14 +63,19 @@ boot
 sleep infinity &
 KEEPER=$!
 while :; do
-  SIGNAL= exited=
-  wait -n -p exited
-  rc=$?
-  case $SIGNAL in
+  exited= rc=0
+  # a signal that came while the init was busy is handled before waiting again
+  if [ -z "$SIGNAL" ]; then
+    wait -n -p exited
+    rc=$?
+  fi
+  sig=$SIGNAL SIGNAL=
+  case $sig in
     off) power_off ;;
     reboot) reboot_board ;;
     repair) repair_services ;;
   esac
+  exited=${exited:-}
   [ -z "$exited" ] && continue
   if [ "$exited" = "${ACCESS_PID:-}" ]; then
     ACCESS_PID=

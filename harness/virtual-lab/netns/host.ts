@@ -34,6 +34,7 @@ const HOST_TOOLS: [path: string, pkg: string][] = [
   ['/usr/sbin/ip', 'iproute2'],
   ['/usr/sbin/iptables', 'iptables'],
   ['/usr/bin/nsenter', 'util-linux'],
+  ['/usr/bin/tini', 'tini'],
   ['/usr/bin/unshare', 'util-linux'],
   ['/usr/sbin/dockerd', 'docker.io'],
   ['/usr/bin/docker', 'docker.io'],

@@ -21,7 +21,7 @@ write_status() {
     echo "dockerd_state=${DOCKERD_STATE:-none}"
     echo "access=${ACCESS_PID:-}"
     echo "updated=$(date +%s)"
-    [ -n "${STATUS_REASON:-}" ] && echo "reason=$STATUS_REASON"
+    if [ -n "${STATUS_REASON:-}" ]; then echo "reason=$STATUS_REASON"; fi
   } >"$STATE/status.tmp" && mv -f "$STATE/status.tmp" "$STATE/status"
 }
 
@@ -58,6 +58,13 @@ board_pids() {
     [ -r "$f" ] || continue
     while read -r p; do echo "$p"; done <"$f"
   done
+}
+
+is_zombie() {
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  s=${s##*) }
+  [ "${s%% *}" = Z ]
 }
 
 wait_port() { # host port seconds

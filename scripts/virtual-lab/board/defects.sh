@@ -8,7 +8,7 @@ prepare_defects() {
   for d in ${EC_DEFECTS:-}; do
     case $d in
       kernel_config_without)
-        mount --bind "$STATE/personality/kernel-config.gz" /proc/config.gz || return 1
+        mount --bind /.edgecert/kernel-config.gz /proc/config.gz || return 1
         ;;
       kernel_config_missing)
         # procfs entries cannot be deleted: an empty file over it holds no config (DEFECTS.md)

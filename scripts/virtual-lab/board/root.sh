@@ -17,12 +17,16 @@ build_root() {
   mount -t tmpfs -o mode=1777,size=64m shm "$R/dev/shm" || return 1
   mount_run "$R/run" || return 1
   mount -t tmpfs -o mode=1777,size=256m tmp "$R/tmp" || return 1
+  # root's own home: the host's dotfiles (PATH, aliases) must not leak into the board's sessions
+  mount -t tmpfs -o mode=0700,size=16m roothome "$R/root" || return 1
   # the state dir stays shared with the host (logs, status, keys); a plain bind, so $rt is not copied into itself
   mount --bind "$STATE" "$R$STATE" || return 1
   # docker's data root: a real block filesystem (ext4 on a loop device) with d_type, as overlay2 requires
   mkdir -p "$R/var/lib/docker"
   mount -o loop,nosuid,nodev "$STATE/docker.img" "$R/var/lib/docker" || return 1
 
+  # the host's docker identity (key.json) and daemon.json are not the board's: its dockerd starts from nothing
+  rm -rf "$R/etc/docker" && mkdir -p "$R/etc/docker"
   install_personality "$R" || return 1
   install_tools "$R" || return 1
   mkdir -p "$R/.edgecert/stash"
@@ -52,8 +56,8 @@ install_personality() {
 install_tools() {
   local R=$1 t
   mkdir -p "$R$EC_TOOLS_DIR" || return 1
-  for t in "$lib/tools/"*; do
-    install -m 0755 "$t" "$R$EC_TOOLS_DIR/$(basename "$t")" || return 1
+  for t in ${EC_TOOLS:-}; do
+    install -m 0755 "$lib/tools/$t" "$R$EC_TOOLS_DIR/$t" || return 1
   done
 }
 

@@ -11,10 +11,15 @@ start_dockerd() {
     return 0
   fi
   local args=(--data-root /var/lib/docker --exec-root /run/docker --pidfile /run/docker.pid
-    -H unix:///var/run/docker.sock --cgroup-parent "$EC_CGROUP" --bip "$EC_BIP"
+    -H unix:///var/run/docker.sock --cgroup-parent "/$EC_CGROUP" --bip "$EC_BIP"
     --storage-driver overlay2 --shutdown-timeout 3)
   # dockerd 20.10 waits 16 s for TLS material on a tcp:// socket unless told there is none
   has_defect dockerd_tcp_open && args+=(-H tcp://0.0.0.0:2375 --tls=false)
+  # a containerd left by a dockerd that died would be reused through its pid file, and answer nothing
+  local old
+  old=$(cat /run/docker/containerd/containerd.pid 2>/dev/null)
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null && ! is_zombie "$old"; then stop_process "$old" 5; fi
+  rm -f /run/docker/containerd/containerd.pid
   # the stash first: a tool a defect took from the board's shells stays usable by dockerd itself
   PATH="/.edgecert/stash:$EC_PATH" /usr/sbin/dockerd "${args[@]}" >>"$STATE/dockerd.log" 2>&1 </dev/null &
   DOCKERD_PID=$!
@@ -72,6 +77,7 @@ stop_process() { # pid seconds
 stop_services() {
   stop_process "${ACCESS_PID:-}" 3
   ACCESS_PID=
+  kill_containers
   stop_process "${DOCKERD_PID:-}" 15
   DOCKERD_PID=
   [ "$DOCKERD_STATE" = stopped ] || DOCKERD_STATE=none
@@ -80,7 +86,8 @@ stop_services() {
     local victims=()
     for p in $(board_pids); do
       case $keep in *" $p "*) continue ;; esac
-      victims+=("$p")
+      # a zombie is already dead: only its parent's wait removes it
+      is_zombie "$p" || victims+=("$p")
     done
     [ ${#victims[@]} -eq 0 ] && break
     kill -KILL "${victims[@]}" 2>/dev/null
@@ -88,6 +95,18 @@ stop_services() {
   done
   # a hard stop leaves docker's container cgroups behind; empty ones can go
   find /sys/fs/cgroup/*/"$EC_CGROUP" -mindepth 1 -depth -type d ! -path '*/board' -exec rmdir {} + 2>/dev/null
+  return 0
+}
+
+# Power is cut, so containers get no grace period (dockerd would give each 10 s).
+kill_containers() {
+  local f p pids=()
+  for f in /sys/fs/cgroup/pids/"$EC_CGROUP"/*/cgroup.procs; do
+    case $f in */board/cgroup.procs) continue ;; esac
+    [ -r "$f" ] || continue
+    while read -r p; do pids+=("$p"); done <"$f"
+  done
+  [ ${#pids[@]} -gt 0 ] && kill -KILL "${pids[@]}" 2>/dev/null
   return 0
 }
 

@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EdgecertError } from '../../harness/core/errors.ts';
+import { loadInventory } from '../../harness/inventory/load.ts';
+import { renderStatus } from '../../harness/virtual-lab/cli.ts';
+import { boardAccess, boardAddress } from '../../harness/virtual-lab/netns/board-config.ts';
+import { splitRule } from '../../harness/virtual-lab/netns/bridge.ts';
+import { updateKnownHosts } from '../../harness/virtual-lab/netns/keys.ts';
+import { dockerBip, REPO_DIR, vethName } from '../../harness/virtual-lab/netns/paths.ts';
+import { renderPersonality, withoutOptions } from '../../harness/virtual-lab/netns/personality.ts';
+
+// The pure parts of the lab: no root, no namespace.
+const dir = mkdtempSync(join(tmpdir(), 'edgecert-lab-units-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const inv = loadInventory(join(REPO_DIR, 'devices.yaml'));
+const board = (id: string) => inv.boards.find((b) => b.id === id)!;
+
+describe('known_hosts', () => {
+  it('sets the lines of these hosts and keeps every other host', () => {
+    const f = join(dir, 'known_hosts');
+    writeFileSync(f, '10.77.0.11 ssh-ed25519 OLD\nother.example ssh-rsa KEEP\n');
+    updateKnownHosts(f, [
+      { name: '10.77.0.11', keyLine: 'ssh-ed25519 NEW vl-linux-1 host key' },
+      { name: '[127.0.0.1]:22201', keyLine: '[127.0.0.1]:22201 ssh-ed25519 QEMU' },
+    ]);
+    expect(readFileSync(f, 'utf8')).toBe('other.example ssh-rsa KEEP\n10.77.0.11 ssh-ed25519 NEW\n[127.0.0.1]:22201 ssh-ed25519 QEMU\n');
+  });
+});
+
+describe('kernel config without options', () => {
+  it('turns set options into "is not set" and appends absent ones', () => {
+    const cfg = 'CONFIG_A=y\nCONFIG_AB=m\n# CONFIG_C is not set\n';
+    expect(withoutOptions(cfg, ['CONFIG_A', 'CONFIG_D'])).toBe('# CONFIG_A is not set\nCONFIG_AB=m\n# CONFIG_C is not set\n# CONFIG_D is not set\n');
+  });
+});
+
+describe('iptables -S lines', () => {
+  it('split back into arguments, quoted comments included', () => {
+    expect(splitRule('FORWARD -i ecbr0 ! -o ecbr0 -m comment --comment "edgecert-lab ecbr0" -j DROP')).toEqual([
+      'FORWARD', '-i', 'ecbr0', '!', '-o', 'ecbr0', '-m', 'comment', '--comment', 'edgecert-lab ecbr0', '-j', 'DROP',
+    ]);
+  });
+});
+
+describe('board addressing', () => {
+  it('derives the access daemon, veth and docker0 subnet from devices.yaml', () => {
+    expect(boardAccess(board('vl-linux-1'), '10.77.0.11')).toEqual({ kind: 'ssh', port: 22 });
+    expect(boardAccess(board('vl-android-1'), '10.77.0.12')).toEqual({ kind: 'adb', port: 5555 });
+    expect(boardAccess(board('vl-oh-1'), '10.77.0.13')).toEqual({ kind: 'hdc', port: 8710 });
+    expect(vethName('10.77.0.13')).toBe('ecv13');
+    expect(dockerBip('10.77.0.13')).toBe('172.30.13.1/24');
+  });
+
+  it('refuses a transport that does not point at the board, and addresses off the lab bridge', () => {
+    expect(() => boardAccess(board('vl-linux-1'), '10.77.0.99')).toThrow(EdgecertError);
+    expect(() => boardAddress({ ...board('vl-linux-1'), virtual: { kind: 'netns', address: '10.77.0.1' } })).toThrow(/from \.2 to \.254/);
+    expect(() => boardAddress({ ...board('vl-linux-1'), virtual: { kind: 'netns' } })).toThrow(/needs virtual.address/);
+  });
+});
+
+describe('personality', () => {
+  it('gives each OS its files, tools and PATH; defects change the content', () => {
+    const android = renderPersonality(board('vl-android-1'), '10.77.0.12', [], 'tok', '6.1.0');
+    expect(android.propsPath).toBe('/system/build.prop');
+    expect(android.tools).toContain('getprop');
+    expect(android.path.startsWith('/system/bin:')).toBe(true);
+    const props = String(android.files.find((f) => f.path === '/system/build.prop')!.content);
+    expect(props).toMatch(/^ro\.product\.model=rk3568/m);
+    expect(props).toMatch(/^ro\.crypto\.state=unencrypted$/m);
+    const token = android.files.find((f) => f.path === '/etc/kubeedge/token')!;
+    expect(token.mode).toBe(0o600);
+
+    const oh = renderPersonality(board('vl-oh-1'), '10.77.0.13', [{ name: 'no_localhost_in_hosts' }, { name: 'token_world_readable' }, { name: 'selinux_enforcing' }], 'tok', '6.1.0');
+    expect(String(oh.files.find((f) => f.path === '/system/etc/param/ohos.para')!.content)).toMatch(/^const\.product\.model=rk3568$/m);
+    expect(String(oh.files.find((f) => f.path === '/etc/hosts')!.content)).not.toContain('localhost');
+    expect(oh.files.find((f) => f.path === '/etc/kubeedge/token')!.mode).toBe(0o644);
+    expect(oh.selinuxEnforce).toBe(true);
+    expect(oh.files.some((f) => f.path === '/etc/cgroups.json')).toBe(true);
+
+    const linux = renderPersonality(board('vl-linux-1'), '10.77.0.11', [], 'tok', '6.1.0');
+    expect(linux.files.some((f) => f.path === '/etc/os-release' || f.path === '/etc/cgroups.json')).toBe(false);
+    expect(linux.toolsDir).toBe('/usr/local/sbin');
+  });
+});
+
+describe('status table', () => {
+  it('prints shared parts and one row per board', () => {
+    const text = renderStatus({
+      bridge: { present: true, up: true, address: true, rules: 3 },
+      endpoint: { running: true, pid: 7, url: 'http://10.77.0.1:8080/' },
+      image: { tarball: '/x.tar', ref: 'edgecert/busybox:lab', present: true },
+      boards: [{ id: 'vl-linux-1', kind: 'netns', os: 'linux', reach: 'ssh root@10.77.0.11:22', state: 'up', detail: 'init 1', defects: [] }],
+    });
+    expect(text).toContain('bridge ecbr0 up 10.77.0.1/24, 3 host rules');
+    expect(text).toMatch(/^vl-linux-1 +netns +linux +ssh root@10\.77\.0\.11:22 +up /m);
+  });
+});
