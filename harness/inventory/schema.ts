@@ -93,6 +93,14 @@ export const Lab = z.strictObject({
     .default({ backend: 'file', ttlSeconds: 60, badAfter: 3 }),
   stateDir: z.string().min(1).default('/var/lib/edgecert'),
   image: ImageSource.optional(),
+  /** an HTTP endpoint in the lab that board containers must reach through the board's NAT (NET-CONTAINER-EGRESS) */
+  endpoint: z
+    .strictObject({
+      url: z.string().regex(/^http:\/\/[^/\s?#]+(\/\S*)?$/, 'a plain http:// URL (busybox wget in the lab image)'),
+      /** text the answer must contain */
+      expect: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export const Inventory = z.strictObject({

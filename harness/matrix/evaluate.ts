@@ -40,8 +40,13 @@ export function evaluateMatrix(opts: {
   for (const e of opts.expectations) {
     if (!opts.catalogue.includes(e.checkId)) problems.push(`${e.file}: ${e.checkId} is not a check of the catalogue`);
   }
+  // a finding is how a security check FAILs under a nightly profile: it counts as catching the defect
   const outcome = new Map<string, Map<string, { outcome: Outcome; message: string }>>();
-  for (const s of opts.defective) for (const b of s.boards) outcome.set(b.id, new Map(b.checks.map((c) => [c.id, { outcome: c.outcome, message: c.message }])));
+  for (const s of opts.defective) {
+    for (const b of s.boards) {
+      outcome.set(b.id, new Map(b.checks.map((c) => [c.id, c.outcome === 'PASS' && c.finding ? { outcome: 'FAIL', message: `finding: ${c.finding}` } : { outcome: c.outcome, message: c.message }])));
+    }
+  }
 
   const proven: MatrixVerdict['proven'] = [];
   for (const e of opts.expectations) {

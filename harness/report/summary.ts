@@ -44,6 +44,8 @@ export interface Summary {
       outcome: Outcome;
       durationMs: number;
       message: string;
+      /** a security finding recorded under a nightly profile (the same check FAILs under a certify profile) */
+      finding?: string;
       measurements: CheckResult['measurements'];
     }[];
   }[];
@@ -76,6 +78,7 @@ export function buildSummary(opts: { runId: string; runDir: string; inventory: s
         outcome: r?.outcome ?? 'NOT_RUN',
         durationMs: r?.durationMs ?? 0,
         message: r?.message ?? (p.infraError ? `board not run: ${p.infraError}` : opts.complete ? 'no result recorded' : 'run ended before this check'),
+        ...(r?.finding ? { finding: r.finding } : {}),
         measurements: r?.measurements ?? [],
       };
     });
