@@ -8,7 +8,7 @@ import type { CommandResult } from '../core/result.ts';
 import { waitFor } from '../core/wait.ts';
 import { AdbDeadlineError, asInfra, isLinkError, withDeadline } from './adb-errors.ts';
 import { createAdbClient, openServiceOn, type AdbClient, type AdbConnection, type AdbDevice } from './adb-kit.ts';
-import { parseMarkedOutput, wrapCommand } from './adb-shell.ts';
+import { parseMarkedOutput, wrapCommand } from './exit-marker.ts';
 import { serveForward } from './forward-server.ts';
 import type { ExecOptions, Forward, Transport } from './types.ts';
 

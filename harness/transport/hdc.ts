@@ -4,7 +4,7 @@ import { boardFail, infra } from '../core/errors.ts';
 import { shQuote } from '../core/quote.ts';
 import type { CommandResult } from '../core/result.ts';
 import { waitFor } from '../core/wait.ts';
-import { parseExitMarker, wrapWithExitMarker } from './exit-marker.ts';
+import { parseMarkedOutput, wrapCommand } from './exit-marker.ts';
 import type { ExecOptions, Forward, Transport } from './types.ts';
 import type { TransportSpec } from '../inventory/schema.ts';
 
@@ -47,11 +47,13 @@ export class HdcTransport implements Transport {
   async exec(command: string, opts: ExecOptions = {}): Promise<CommandResult> {
     await this.ensureConnected();
     const start = performance.now();
-    const { wrapped, marker } = wrapWithExitMarker(command);
-    const r = await this.hdc(['-t', this.spec.connectKey, 'shell', wrapped], opts.timeout);
+    const { script, marker } = wrapCommand(command, opts.stdin);
+    const r = await this.hdc(['-t', this.spec.connectKey, 'shell', script], opts.timeout);
     const durationMs = Math.round(performance.now() - start);
     const merged = String(r.stdout ?? '');
-    const { stdout, exitCode } = parseExitMarker(merged, marker);
+    const parsed = parseMarkedOutput(Buffer.from(merged, 'utf8'), marker);
+    const stdout = parsed.stdout.toString('utf8');
+    const exitCode = parsed.exitCode;
     if (!r.timedOut && exitCode === null) {
       this.connected = false;
       throw infra(`board ${this.board}: hdc shell returned no exit status (link lost?): ${merged.slice(0, 500).trim()}${String(r.stderr ?? '').trim()}`);
