@@ -52,4 +52,12 @@ describe('negative-conformance evaluation', () => {
     expect(v.problems).toContain('NET-C: no defect board carries defect `selinux_enforcing`');
     expect(v.problems.some((p) => p.startsWith('defect board d-fwd: NET-B is INFRA'))).toBe(true);
   });
+
+  it('counts a security finding (nightly profile) as catching its defect', () => {
+    const withFinding = summary('d-fwd', { 'NET-A': 'PASS', 'NET-C': 'PASS' });
+    (withFinding.boards[0]!.checks[0] as { finding?: string }).finding = 'dockerd listens on 0.0.0.0:2375 without TLS';
+    const v = evaluateMatrix({ ...base, expectations: [expectations[0]!], conformant: [], defective: [withFinding], defectBoards: [defectBoards[0]!] });
+    expect(v.problems).toEqual([]);
+    expect(v.proven[0]).toMatchObject({ checkId: 'NET-A', outcome: 'FAIL' });
+  });
 });
