@@ -11,6 +11,7 @@ import { loadDefects, type DefectSpec } from './defects.ts';
 import { adbAttach, adbDetach, hdcAttach, hdcDetach } from './netns/access.ts';
 import { boardAccess, boardAddress, type LabImage } from './netns/board-config.ts';
 import { netnsBoardDown, netnsBoardStatus, netnsBoardUp, type NetnsBoardStatus } from './netns/board.ts';
+import { edgeDown, edgeUp, labControlPlaneStatus, startLabControlPlane, stopLabControlPlane, type LabControlPlane } from './edge/index.ts';
 import { bridgeState, ensureBridge, type BridgeState } from './netns/bridge.ts';
 import { endpointState, ensureEndpoint, type EndpointState } from './netns/endpoint.ts';
 import { pidAlive, readText, requireHost } from './netns/host.ts';
@@ -159,10 +160,13 @@ export async function labUp(inv: Inventory, opts: LabOptions = {}): Promise<LabU
       if (k && !keys.has(k)) keys.set(k, await ensureKeyPair(k, 'edgecert virtual lab'));
     }
     let endpoint: string | undefined;
+    let controlPlane: LabControlPlane | undefined;
     if (netns.length) {
       await ensureBridge();
       await ensureLabImage(image);
       endpoint = (await ensureEndpoint(stateDir)).url;
+      // the stand-in control plane listens on the lab bridge, where the boards' edgecore stand-ins reach it
+      if (netns.some((b) => b.cloud)) controlPlane = await startLabControlPlane(stateDir);
     }
     const hostKeys: { file: string; name: string; keyLine: string }[] = [];
 
@@ -175,6 +179,7 @@ export async function labUp(inv: Inventory, opts: LabOptions = {}): Promise<LabU
       }
       if (b.transport.type === 'adb') await adbAttach(b);
       if (b.transport.type === 'hdc') await hdcAttach(b, baseDir);
+      if (b.cloud && controlPlane) await edgeUp(b, { controlPlane, stateDir, defects: defects.get(b.id)!, sandboxImage: image.ref });
       return { id: b.id, kind: 'netns', ok: true, action: r.action, ms: Math.round(performance.now() - t) };
     };
     const upQemu = async (b: BoardSpec): Promise<LabBoardResult> => {
@@ -219,6 +224,7 @@ export async function labDown(inv: Inventory, opts: LabOptions = {}): Promise<Le
   const qemuApi = qemu.length ? await loadQemu() : undefined;
   return withLabLock(stateDir, async () => {
     const errors: string[] = [];
+    const cpForDown = labControlPlaneStatus(stateDir).running ? await startLabControlPlane(stateDir).catch(() => undefined) : undefined;
     const attempt = async (what: string, fn: () => Promise<unknown>) => {
       try {
         await fn();
@@ -232,13 +238,16 @@ export async function labDown(inv: Inventory, opts: LabOptions = {}): Promise<Le
           if (qemuApi) await attempt(`board ${b.id}`, () => qemuApi.qemuBoardDown(b, { stateDir }));
           return;
         }
+        if (b.cloud) await attempt(`edge stand-ins of ${b.id}`, () => edgeDown(b, { stateDir, controlPlane: cpForDown }));
         if (b.transport.type === 'adb') await attempt(`adb disconnect ${b.id}`, () => adbDetach(b));
         if (b.transport.type === 'hdc') await attempt(`hdc tconn -remove ${b.id}`, () => hdcDetach(b, baseDir));
         await attempt(`board ${b.id}`, () => netnsBoardDown(b.id, stateDir, b.virtual?.address));
       }),
     );
     let left: Leftovers;
-    if (!opts.boards?.length || !(await labNetns()).length) left = await sweepNetnsLab(stateDir);
+    const whole = !opts.boards?.length || !(await labNetns()).length;
+    if (whole) await attempt('control plane', () => stopLabControlPlane(stateDir));
+    if (whole) left = await sweepNetnsLab(stateDir);
     else left = await leftovers(stateDir);
     if (errors.length) throw infra(`lab down: ${errors.join('; ')}`);
     return left;
