@@ -1,5 +1,6 @@
 // The board is built from Debian's own packages, fetched by apt for a foreign architecture and never installed.
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { infra } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
@@ -116,3 +117,15 @@ export async function debFiles(deb: string): Promise<string[]> {
     .map((l) => /\s\.\/(\S.*?)(?: -> .*)?$/.exec(l)?.[1])
     .filter((s): s is string => !!s);
 }
+/** Changes whenever apt's package lists or architectures change (apt-get update, dpkg --add-architecture). */
+export function aptFingerprint(): string {
+  const h = createHash('sha256');
+  const lists = '/var/lib/apt/lists';
+  for (const f of existsSync(lists) ? readdirSync(lists).sort() : []) {
+    const st = statSync(join(lists, f));
+    if (st.isFile()) h.update(`${f}:${st.size}:${st.mtimeMs}\n`);
+  }
+  if (existsSync('/var/lib/dpkg/arch')) h.update(readFileSync('/var/lib/dpkg/arch'));
+  return h.digest('hex').slice(0, 16);
+}
+

@@ -4,7 +4,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from '../../core/log.ts';
-import { type AptPackage, downloadDebs, ensureAptArch, resolveMetapackage, showPackages } from './apt.ts';
+import { aptFingerprint, type AptPackage, downloadDebs, ensureAptArch, resolveMetapackage, showPackages } from './apt.ts';
+import { ensureHostTools, type HostTools } from './host-key.ts';
 import { resolveElfClosure } from './elf-closure.ts';
 import { buildInitramfs } from './initramfs.ts';
 import { moduleClosure } from './kernel-modules.ts';
@@ -31,9 +32,15 @@ export interface QemuArtefacts {
   buildMs: number;
   /** false when this call built them */
   cached: boolean;
+  /** host-architecture dropbear tools (host key generation) */
+  hostTools: HostTools;
 }
 
-type Manifest = Omit<QemuArtefacts, 'dir' | 'kernel' | 'initrd' | 'rootImage' | 'cached'> & { recipeHash: string; builtAt: string };
+type Manifest = Omit<QemuArtefacts, 'dir' | 'kernel' | 'initrd' | 'rootImage' | 'cached' | 'hostTools'> & {
+  recipeHash: string;
+  builtAt: string;
+  aptFingerprint: string;
+};
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** host-side files whose change must rebuild the images */
@@ -59,9 +66,10 @@ function keyOf(recipe: string, kernel: AptPackage, packages: { name: string; ver
   return h.digest('hex').slice(0, 16);
 }
 
-function artefactsIn(dir: string, m: Manifest, cached: boolean): QemuArtefacts {
+function artefactsIn(dir: string, m: Manifest, cached: boolean, hostTools: HostTools): QemuArtefacts {
   return {
     ...m,
+    hostTools,
     dir,
     kernel: join(dir, 'vmlinuz'),
     initrd: join(dir, 'initrd.gz'),
@@ -85,18 +93,28 @@ async function upToDate(): Promise<QemuArtefacts | undefined> {
   const dir = cachePaths.build(m.key);
   if (!['vmlinuz', 'initrd.gz', 'root.img'].every((f) => existsSync(join(dir, f)))) return undefined;
   if (m.recipeHash !== recipeHash()) return log.info('qemu artefacts: recipe changed, rebuilding'), undefined;
+  // same package lists as at build time: apt cannot offer other versions, no need to ask it (~1 s per query)
+  if (m.aptFingerprint === aptFingerprint()) return artefactsIn(dir, m, true, await ensureHostTools());
   try {
-    const kernel = await resolveMetapackage(KERNEL_META, BOARD_ARCH, 'linux-image-');
-    if (kernel.name !== m.kernelPackage.name || kernel.version !== m.kernelPackage.version) {
-      return log.info(`qemu artefacts: kernel is now ${kernel.name} ${kernel.version}, rebuilding`), undefined;
+    const names = [KERNEL_META, m.kernelPackage.name, ...m.packages.map((p) => p.name)];
+    const now = await showPackages(names, BOARD_ARCH);
+    const target = now.get(KERNEL_META)?.depends.find((d) => d.startsWith('linux-image-'));
+    if (target !== m.kernelPackage.name || now.get(target)?.version !== m.kernelPackage.version) {
+      return log.info(`qemu artefacts: ${KERNEL_META} now names ${target} ${now.get(target ?? '')?.version}, rebuilding`), undefined;
     }
-    const now = await showPackages(m.packages.map((p) => p.name), BOARD_ARCH);
     const changed = m.packages.filter((p) => now.get(p.name)?.version !== p.version);
     if (changed.length) return log.info(`qemu artefacts: ${changed.map((p) => p.name).join(', ')} changed, rebuilding`), undefined;
   } catch {
     return undefined;
   }
-  return artefactsIn(dir, m, true);
+  writeManifest(dir, { ...m, aptFingerprint: aptFingerprint() });
+  return artefactsIn(dir, m, true, await ensureHostTools());
+}
+
+function writeManifest(dir: string, m: Manifest): void {
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
+  writeFileSync(`${cachePaths.current}.tmp`, JSON.stringify(m, null, 2));
+  renameSync(`${cachePaths.current}.tmp`, cachePaths.current);
 }
 
 /** Unpacked kernel package, kept per version (the modules are read from it at every build). */
@@ -159,6 +177,7 @@ async function build(): Promise<QemuArtefacts> {
   copyFileSync(join(kernelTree, 'boot', `vmlinuz-${kver}`), join(out, 'vmlinuz'));
   const manifest: Manifest = {
     key,
+    aptFingerprint: aptFingerprint(),
     recipeHash: recipe,
     kernelRelease: kver,
     kernelPackage: { name: kernel.name, version: kernel.version },
@@ -167,20 +186,20 @@ async function build(): Promise<QemuArtefacts> {
     buildMs: Math.round(performance.now() - t0),
     builtAt: new Date().toISOString(),
   };
-  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
   rmSync(dir, { recursive: true, force: true });
   renameSync(out, dir);
   rmSync(work, { recursive: true, force: true });
-  writeFileSync(`${cachePaths.current}.tmp`, JSON.stringify(manifest, null, 2));
-  renameSync(`${cachePaths.current}.tmp`, cachePaths.current);
+  writeManifest(dir, manifest);
   // older builds are unreferenced now (a running board keeps its open backing file until it is restarted)
   for (const e of readdirSync(CACHE_DIR)) {
-    if ((e.startsWith('build-') && e !== `build-${key}`) || (e.startsWith('kernel-') && e !== `kernel-${kernel.name}-${kernel.version}`)) {
+    const stale =
+      (e.startsWith('build-') && e !== `build-${key}`) || (e.startsWith('kernel-') && e !== `kernel-${kernel.name}-${kernel.version}`);
+    if (stale) {
       rmSync(join(CACHE_DIR, e), { recursive: true, force: true });
     }
   }
   log.info(`qemu artefacts: built ${key} in ${manifest.buildMs} ms (root image ${rootImageMiB} MiB, ${packages.length} packages)`);
-  return artefactsIn(dir, manifest, false);
+  return artefactsIn(dir, manifest, false, await ensureHostTools());
 }
 
 /** Build (or find cached) the kernel, initramfs and root image of the qemu board. Safe to call concurrently. */

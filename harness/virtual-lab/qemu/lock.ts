@@ -10,6 +10,7 @@ export async function withLock<T>(path: string, timeoutMs: number, fn: () => Pro
   try {
     release = await lockfile.lock(path, {
       realpath: false,
+      lockfilePath: path,
       stale: 30_000,
       retries: { retries: Math.ceil(timeoutMs / 1000), factor: 1, minTimeout: 1000, maxTimeout: 1000 },
     });

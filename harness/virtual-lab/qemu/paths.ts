@@ -37,7 +37,7 @@ export function boardPaths(stateDir: string, boardId: string) {
 /** Every timeout of the qemu board, in one place (ms). TCG on 2 shared cores: ~13 s to the docker API when idle. */
 export const QEMU_TIMEOUTS = {
   /** qemu start to the guest's "ready" line (dropbear + dockerd + image import) */
-  boot: 300_000,
+  boot: Number(process.env.EDGECERT_QEMU_BOOT_TIMEOUT_MS ?? 300_000),
   /** graceful exit after SIGTERM before SIGKILL */
   stop: 10_000,
   /** one TCP probe of the forwarded ssh port */

@@ -7,11 +7,13 @@ export const KERNEL_META = 'linux-image-arm64';
 
 /** Packages wanted for their own binaries; their libraries are added by the DT_NEEDED closure. */
 export const ROOT_SEEDS = [
-  'busybox-static', // shell, init, coreutils; also the offline container image
+  'busybox-static', // init, coreutils and the offline container image
+  'dash', // /bin/sh: busybox's own sh runs its applets ahead of PATH (iproute2's ip, the modprobe stub)
   'libc6',
   'docker.io', // dockerd + docker CLI 20.10
   'containerd',
   'runc',
+  'tini', // docker-init (`docker run --init`) points at its tini-static
   'iptables', // legacy backend, linked by hand (dpkg -x runs no alternatives)
   'iproute2', // `ip rule`, as seed 002 uses
   'dropbear-bin', // sshd: the board's only way in

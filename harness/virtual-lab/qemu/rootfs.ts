@@ -58,6 +58,8 @@ export function finishRootTree(inp: RootfsInputs): void {
   forceSymlink('/proc/self/mounts', join(tree, 'etc/mtab'));
   forceSymlink('../usr/lib/os-release', join(tree, 'etc/os-release'));
   forceSymlink('/bin/busybox', join(tree, 'sbin/init'));
+  if (!existsSync(join(tree, 'bin/dash'))) throw infra('dash did not provide /bin/dash');
+  forceSymlink('dash', join(tree, 'bin/sh')); // dpkg -x runs no dash postinst
   if (!existsSync(join(tree, 'bin/busybox'))) throw infra('busybox-static did not provide /bin/busybox');
   // dpkg -x runs no update-alternatives: point the iptables names at the legacy backend ourselves
   const multi = join(tree, 'usr/sbin/xtables-legacy-multi');

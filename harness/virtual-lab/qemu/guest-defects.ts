@@ -1,0 +1,38 @@
+// Defects reach the guest as lines of a file on its seed disk; the boot script applies each by real means.
+import { usage } from '../../core/errors.ts';
+import type { DefectName, DefectSpec } from '../defects.ts';
+
+/** What the qemu board's boot script knows how to inject (see scripts/virtual-lab/qemu/rootfs/sbin/edgecert-boot). */
+export const QEMU_DEFECTS: ReadonlySet<DefectName> = new Set<DefectName>([
+  'ip_forward_off',
+  'no_rule_pref_1',
+  'kernel_config_without',
+  'kernel_config_missing',
+  'memory_stat_openharmony',
+  'selinux_enforcing',
+  'dockerd_stopped',
+  'dockerd_tcp_open',
+  'data_root_not_f2fs',
+  'no_localhost_in_hosts',
+  'token_world_readable',
+  'f2fs_module_missing',
+]);
+
+/** One line per defect: `name` or `name ARG ARG...`; throws USAGE for a defect this board cannot carry. */
+export function defectLines(defects: readonly DefectSpec[]): string {
+  const unsupported = defects.filter((d) => !QEMU_DEFECTS.has(d.name)).map((d) => d.name);
+  if (unsupported.length) {
+    throw usage(`the qemu board cannot inject ${unsupported.join(', ')}; it supports ${[...QEMU_DEFECTS].join(', ')}`);
+  }
+  return defects
+    .map((d) => {
+      if (d.name !== 'kernel_config_without') return d.name;
+      const opts = d.arg as string[];
+      if (!Array.isArray(opts) || !opts.every((o) => /^CONFIG_[A-Z0-9_]+$/.test(o))) {
+        throw usage('kernel_config_without needs a list of CONFIG_* names');
+      }
+      return `${d.name} ${opts.join(' ')}`;
+    })
+    .map((l) => `${l}\n`)
+    .join('');
+}

@@ -1,0 +1,45 @@
+// The qemu command line of the virtual DAYU200, with the settings measured to matter under TCG on this host.
+import type { QemuArtefacts } from './artefacts.ts';
+
+export interface QemuLaunch {
+  boardId: string;
+  artefacts: QemuArtefacts;
+  dataDisk: string;
+  seedDisk: string;
+  /** host address and port forwarded to the guest's sshd */
+  sshHost: string;
+  sshPort: number;
+  memMiB?: number;
+}
+
+/** `-name guest=` carries this marker so a board's qemu can be told from any other. */
+export const qemuMarker = (boardId: string) => `edgecert-${boardId}`;
+
+export function qemuArgs(l: QemuLaunch): string[] {
+  const a = l.artefacts;
+  return [
+    '-name', `guest=${qemuMarker(l.boardId)}`,
+    '-M', 'virt',
+    '-cpu', 'cortex-a57',
+    '-smp', '2', // one vCPU makes docker ~50 % slower
+    '-m', String(l.memMiB ?? 1024),
+    '-accel', 'tcg,tb-size=256', // halves qemu RSS (the default translation buffer is 1 GiB)
+    '-nographic',
+    '-monitor', 'none',
+    '-no-reboot', // with panic=-1 a guest panic ends qemu, which `up` notices at once
+    '-kernel', a.kernel,
+    '-initrd', a.initrd,
+    '-append', 'console=ttyAMA0 apparmor=0 panic=-1 loglevel=4 rdinit=/init',
+    // root: the cached image, copy-on-write per run (snapshot=on) so the cache stays pristine
+    '-drive', `if=none,id=root,file=${a.rootImage},format=raw,snapshot=on`,
+    '-device', 'virtio-blk-pci,drive=root,serial=edgecert-root',
+    '-drive', `if=none,id=data,file=${l.dataDisk},format=raw`,
+    '-device', 'virtio-blk-pci,drive=data,serial=edgecert-data',
+    '-drive', `if=none,id=seed,file=${l.seedDisk},format=raw,readonly=on`,
+    '-device', 'virtio-blk-pci,drive=seed,serial=edgecert-seed',
+    '-device', 'virtio-rng-pci',
+    // restrict=on: the guest reaches nothing; only the forwarded ssh port reaches it
+    '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:${l.sshHost}:${l.sshPort}-:22`,
+    '-device', 'virtio-net-pci,netdev=net0,romfile=',
+  ];
+}
