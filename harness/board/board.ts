@@ -44,7 +44,8 @@ export class Board {
         const [host, port] = this.spec.docker.tcp.split(':');
         return { docker: new Docker({ host, port: Number(port), protocol: 'http', timeout: this.profile.timeouts.dockerApi }) };
       }
-      const forward = await this.transport.forward({ socketPath: this.spec.docker.socket });
+      const remote = this.spec.docker.loopbackPort ? { port: this.spec.docker.loopbackPort } : { socketPath: this.spec.docker.socket };
+      const forward = await this.transport.forward(remote);
       const port = 'port' in forward.local ? forward.local.port : undefined;
       const docker = port
         ? new Docker({ host: '127.0.0.1', port, protocol: 'http', timeout: this.profile.timeouts.dockerApi })
@@ -53,7 +54,7 @@ export class Board {
       return { docker, forward };
     })().catch((err: unknown) => {
       this.dockerClient = undefined;
-      throw infra(`board ${this.id}: cannot forward the docker socket ${this.spec.docker.socket}: ${(err as Error).message}`, { cause: err });
+      throw infra(`board ${this.id}: cannot forward the docker API (${this.spec.docker.loopbackPort ? `board port ${this.spec.docker.loopbackPort}` : this.spec.docker.socket}): ${(err as Error).message}`, { cause: err });
     });
     return this.dockerClient.then((d) => d.docker);
   }

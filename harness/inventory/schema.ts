@@ -37,6 +37,9 @@ export const DockerAccess = z
     socket: z.string().min(1).default('/var/run/docker.sock'),
     /** plain TCP (host:port) — only when declared, and the security suite flags it. */
     tcp: z.string().regex(/^[^:]+:\d+$/, 'host:port').optional(),
+    /** a port on the BOARD's loopback where dockerd listens, forwarded through the transport (for ssh servers such
+     *  as dropbear that cannot forward unix sockets); preferred over `socket` when set */
+    loopbackPort: z.number().int().min(1).max(65535).optional(),
   })
   .default({ socket: '/var/run/docker.sock' });
 
