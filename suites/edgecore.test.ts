@@ -29,6 +29,8 @@ suite('edgecore', () => {
       remediation: 'start edgecore (keadm join installs it as a service with restart on failure); read its log for why it exits',
     },
     async (c) => {
+      // without a cloud binding the lab has not joined this board to a cloud, so no edgecore is expected on it
+      if (!c.board.spec.cloud) c.skip(`board ${c.board.id} has no cloud binding (devices.yaml \`cloud:\`): KubeEdge is not deployed on it by this lab`);
       const procs = await boardProcesses(c);
       const ec = procs.filter((p) => p.comm === 'edgecore');
       c.assert(ec.length > 0, `no process named edgecore on the board (${procs.length} processes seen)`);
@@ -43,6 +45,7 @@ suite('edgecore', () => {
       requirement: 'modules.edged.hostnameOverride MUST be a DNS-1123 subdomain and MUST NOT be the `default-edge-node` that `edgecore --minconfig` writes.',
       source: 'seed 002 reference edgecore.yaml (hostnameOverride); KubeEdge edged (the node name is the hostnameOverride); k8s node name validation (RFC 1123 subdomain)',
       remediation: 'set modules.edged.hostnameOverride to a unique lowercase name per board (e.g. the board serial) and restart edgecore',
+      dependsOn: ['EDGECORE-PROCESS'],
     },
     async (c) => {
       const cfg = await edgecoreConfig(c);
@@ -60,6 +63,7 @@ suite('edgecore', () => {
       requirement: 'modules.edged.cgroupDriver MUST equal the CgroupDriver docker reports.',
       source: 'seed 002 reference edgecore.yaml (cgroupDriver: cgroupfs); kubelet/edged refuse to run pods when the driver differs from the runtime\'s',
       remediation: 'set modules.edged.cgroupDriver to what `docker info` reports (cgroupfs on the seeds\' boards), or change dockerd\'s exec-opt native.cgroupdriver',
+      dependsOn: ['EDGECORE-PROCESS'],
     },
     async (c) => {
       const cfg = await edgecoreConfig(c);
@@ -79,6 +83,7 @@ suite('edgecore', () => {
       requirement: `Where EdgeMesh runs on the board, modules.edged.clusterDNS MUST be ${EDGEMESH_DNS}, so pods resolve service names through it.`,
       source: 'seed 002 reference edgecore.yaml (clusterDNS: 169.254.96.16); EdgeMesh docs (edgemesh0 carries 169.254.96.16; edged clusterDNS points at it)',
       remediation: `set modules.edged.clusterDNS: ${EDGEMESH_DNS} (and clusterDomain: cluster.local), then restart edgecore`,
+      dependsOn: ['EDGECORE-PROCESS'],
     },
     async (c) => {
       const cfg = await edgecoreConfig(c);
@@ -95,6 +100,7 @@ suite('edgecore', () => {
       requirement: 'modules.metaManager.metaServer.enable MUST be true, so edge clients list-watch from the local store (offline autonomy, EdgeMesh).',
       source: 'seed 002 reference edgecore.yaml (metaServer enable: true); KubeEdge claims "reliable list-watch interfaces for the edge" (seed 000); EdgeMesh reads through the metaServer',
       remediation: 'set modules.metaManager.metaServer.enable: true and restart edgecore',
+      dependsOn: ['EDGECORE-PROCESS'],
     },
     async (c) => {
       const cfg = await edgecoreConfig(c);

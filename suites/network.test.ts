@@ -148,7 +148,7 @@ suite('network', () => {
       const uplink = await uplinkInterface(c);
       const container = subnet.network + 2;
       // where container traffic goes: the lab endpoint, or a documentation address (TEST-NET-2)
-      const remote = parseIpv4(/^http:\/\/([\d.]+)[:/]/.exec(labSpec()?.endpoint?.url ?? '')?.[1] ?? '') ?? parseIpv4('198.51.100.1')!;
+      const remote = parseIpv4(/^http:\/\/([\d.]+)[:/]/.exec((c.board.spec.endpoint ?? labSpec()?.endpoint)?.url ?? '')?.[1] ?? '') ?? parseIpv4('198.51.100.1')!;
       const packets: [string, Packet][] = [
         [`new connection ${BRIDGE} -> ${uplink}`, { in: BRIDGE, out: uplink, src: container, dst: remote, proto: 'tcp', state: 'NEW' }],
         [`reply ${uplink} -> ${BRIDGE}`, { in: uplink, out: BRIDGE, src: remote, dst: container, proto: 'tcp', state: 'ESTABLISHED' }],
@@ -214,8 +214,8 @@ suite('network', () => {
       remediation: 'fix the failures this depends on in practice: ip_forward, the ip rules, docker\'s MASQUERADE rule, Android\'s tetherctrl_FORWARD DROP, a default route',
     },
     async (c) => {
-      const endpoint = labSpec()?.endpoint;
-      if (!endpoint) return c.skip('no lab endpoint is configured (inventory `lab.endpoint.url`): nothing outside the board to reach');
+      const endpoint = c.board.spec.endpoint ?? labSpec()?.endpoint;
+      if (!endpoint) return c.skip('no lab endpoint is configured (inventory `lab.endpoint.url` or the board\'s `endpoint.url`): nothing outside the board to reach');
       // busybox 1.35's `wget -T` segfaults, and PID 1 ignores timeout's SIGTERM: bound wget from a shell that stays
       // PID 1 (a trailing command keeps ash from exec'ing the last one in its place)
       const run = await runLabContainer(c, {

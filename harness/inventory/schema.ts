@@ -63,6 +63,12 @@ export const VirtualBoard = z.strictObject({
   address: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, 'an IPv4 address').optional(),
 });
 
+const LabEndpoint = z.strictObject({
+  url: z.string().regex(/^http:\/\/[^/\s?#]+(\/\S*)?$/, 'a plain http:// URL (busybox wget in the lab image)'),
+  /** text the answer must contain */
+  expect: z.string().min(1).optional(),
+});
+
 export const Board = z.strictObject({
   id,
   model: z.string().min(1),
@@ -76,6 +82,8 @@ export const Board = z.strictObject({
   docker: DockerAccess,
   power: Power.optional(),
   cloud: CloudBinding.optional(),
+  /** how THIS board reaches the lab endpoint when its view of the lab differs (e.g. a qemu guest behind user networking) */
+  endpoint: z.lazy(() => LabEndpoint).optional(),
   virtual: VirtualBoard.optional(),
 });
 
@@ -97,13 +105,7 @@ export const Lab = z.strictObject({
   stateDir: z.string().min(1).default('/var/lib/edgecert'),
   image: ImageSource.optional(),
   /** an HTTP endpoint in the lab that board containers must reach through the board's NAT (NET-CONTAINER-EGRESS) */
-  endpoint: z
-    .strictObject({
-      url: z.string().regex(/^http:\/\/[^/\s?#]+(\/\S*)?$/, 'a plain http:// URL (busybox wget in the lab image)'),
-      /** text the answer must contain */
-      expect: z.string().min(1).optional(),
-    })
-    .optional(),
+  endpoint: z.lazy(() => LabEndpoint).optional(),
 });
 
 export const Inventory = z.strictObject({

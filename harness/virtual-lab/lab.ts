@@ -161,10 +161,12 @@ export async function labUp(inv: Inventory, opts: LabOptions = {}): Promise<LabU
     }
     let endpoint: string | undefined;
     let controlPlane: LabControlPlane | undefined;
-    if (netns.length) {
+    if (netns.length || qemu.length) {
       await ensureBridge();
-      await ensureLabImage(image);
       endpoint = (await ensureEndpoint(stateDir)).url;
+    }
+    if (netns.length) {
+      await ensureLabImage(image);
       // the stand-in control plane listens on the lab bridge, where the boards' edgecore stand-ins reach it
       if (netns.some((b) => b.cloud)) controlPlane = await startLabControlPlane(stateDir);
     }
@@ -185,7 +187,7 @@ export async function labUp(inv: Inventory, opts: LabOptions = {}): Promise<LabU
     const upQemu = async (b: BoardSpec): Promise<LabBoardResult> => {
       const t = performance.now();
       const k = sshKeyPath(b, baseDir);
-      const r = await qemuApi!.qemuBoardUp(b, { stateDir, defects: defects.get(b.id)!, authorizedKey: k ? keys.get(k)! : '' });
+      const r = await qemuApi!.qemuBoardUp(b, { stateDir, defects: defects.get(b.id)!, authorizedKey: k ? keys.get(k)! : '', labEndpoint: endpointAddress(endpoint) });
       if (b.transport.type === 'ssh' && !/^(ssh-|ecdsa-)/.test(b.transport.hostKey)) {
         hostKeys.push({ file: resolve(baseDir, b.transport.hostKey), name: knownHostsName(b.transport.host, b.transport.port), keyLine: r.hostKeyLine });
       }
@@ -308,4 +310,9 @@ function reachOf(b: BoardSpec): string {
     case 'local':
       return 'local';
   }
+}
+
+function endpointAddress(url: string | undefined): { host: string; port: number } | undefined {
+  const m = url ? /^http:\/\/([\d.]+):(\d+)/.exec(url) : null;
+  return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
 }

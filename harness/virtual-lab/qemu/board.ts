@@ -25,6 +25,8 @@ export interface QemuUpContext {
   defects: DefectSpec[];
   /** OpenSSH public key line allowed to log in as root */
   authorizedKey: string;
+  /** the lab endpoint on the host, forwarded into the guest (see GUEST_LAB_ENDPOINT_IP) */
+  labEndpoint?: { host: string; port: number };
 }
 
 export interface QemuUpResult {
@@ -114,7 +116,7 @@ export async function qemuBoardUp(board: BoardSpec, ctx: QemuUpContext): Promise
     const hostKey = await ensureHostKey(p.hostKeyDir, tools);
     const hostKeyLine = knownHostsLine(host, port, hostKey.publicKey);
     const configHash = createHash('sha256')
-      .update(JSON.stringify([artefacts.key, defects, ctx.authorizedKey.trim(), host, port, hostKey.publicKey, GUEST_DOCKER_TCP_PORT]))
+      .update(JSON.stringify([artefacts.key, defects, ctx.authorizedKey.trim(), host, port, hostKey.publicKey, GUEST_DOCKER_TCP_PORT, ctx.labEndpoint ?? null]))
       .digest('hex')
       .slice(0, 16);
 
@@ -141,7 +143,7 @@ export async function qemuBoardUp(board: BoardSpec, ctx: QemuUpContext): Promise
       dockerLoopbackTcpPort: GUEST_DOCKER_TCP_PORT,
     });
 
-    const args = qemuArgs({ boardId: board.id, artefacts, dataDisk: p.dataDisk, seedDisk: p.seedDisk, sshHost: host, sshPort: port });
+    const args = qemuArgs({ boardId: board.id, artefacts, dataDisk: p.dataDisk, seedDisk: p.seedDisk, sshHost: host, sshPort: port, labEndpoint: ctx.labEndpoint });
     const out = openSync(p.serial, 'w');
     const t0 = performance.now();
     // detached: the board outlives the process that brought it up (`lab up`, then runs)

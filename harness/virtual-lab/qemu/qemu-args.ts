@@ -10,7 +10,12 @@ export interface QemuLaunch {
   sshHost: string;
   sshPort: number;
   memMiB?: number;
+  /** the lab endpoint on the host (NET-CONTAINER-EGRESS), reachable from the guest at GUEST_LAB_ENDPOINT_IP:port */
+  labEndpoint?: { host: string; port: number };
 }
+
+/** Where the guest sees the lab endpoint: slirp's restrict=on still honours explicit guest forwards. */
+export const GUEST_LAB_ENDPOINT_IP = '10.0.2.100';
 
 /** `-name guest=` carries this marker so a board's qemu can be told from any other. */
 export const qemuMarker = (boardId: string) => `edgecert-${boardId}`;
@@ -39,7 +44,14 @@ export function qemuArgs(l: QemuLaunch): string[] {
     '-device', 'virtio-blk-pci,drive=seed,serial=edgecert-seed',
     '-device', 'virtio-rng-pci',
     // restrict=on: the guest reaches nothing; only the forwarded ssh port reaches it
-    '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:${l.sshHost}:${l.sshPort}-:22`,
+    '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:${l.sshHost}:${l.sshPort}-:22${guestfwd(l.labEndpoint)}`,
     '-device', 'virtio-net-pci,netdev=net0,romfile=',
   ];
+}
+
+// one host-side busybox nc per guest connection: a chardev target would connect only once, at qemu start
+function guestfwd(e: QemuLaunch['labEndpoint']): string {
+  if (!e) return '';
+  if (!/^[\d.]+$/.test(e.host) || !Number.isInteger(e.port)) throw new Error(`lab endpoint ${e.host}:${e.port} is not an IPv4 address and port`);
+  return `,guestfwd=tcp:${GUEST_LAB_ENDPOINT_IP}:${e.port}-cmd:/bin/busybox nc ${e.host} ${e.port}`;
 }
