@@ -23,11 +23,15 @@ export interface RunOptions extends Selection {
   inventory: string;
   pool?: string;
   board?: string;
+  /** an explicit list of board ids (the matrix picks the defect boards that have something to prove) */
+  boards?: string[];
   reportsDir?: string;
   /** bring the virtual lab's boards up first (default: when the selected boards are virtual) */
   labUp?: boolean;
   /** how many boards run at once */
   parallel?: number;
+  /** per-board suite selection (the matrix runs each defect board only on the suites its defects concern) */
+  suitesByBoard?: Record<string, string[]>;
 }
 
 const require = createRequire(import.meta.url);
@@ -57,9 +61,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 export async function runConformance(opts: RunOptions): Promise<{ exitCode: number; runDir: string; summary: Summary }> {
   const invPath = resolve(opts.inventory);
   const inv = loadInventory(invPath);
-  const boards = selectBoards(inv, { pool: opts.pool, board: opts.board });
+  const boards = opts.boards ? opts.boards.flatMap((id) => selectBoards(inv, { board: id })) : selectBoards(inv, { pool: opts.pool, board: opts.board });
   const all = await catalogue();
-  const planned = boards.map((b) => ({ board: b, ...planBoard(b, all, opts) }));
+  const planned = boards.map((b) => ({ board: b, ...planBoard(b, all, { ...opts, suites: opts.suitesByBoard?.[b.id] ?? opts.suites }) }));
   if (!planned.some((p) => p.plan.planned.length)) throw usage('the selection matches no check (see `edgecert catalog`)');
 
   const runId = newRunId();

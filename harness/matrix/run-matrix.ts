@@ -4,7 +4,7 @@ import { loadDefects } from '../virtual-lab/defects.ts';
 import { runConformance } from '../cli/run.ts';
 import { catalogue } from '../cli/plan.ts';
 import { evaluateMatrix, formatMatrix, type MatrixVerdict } from './evaluate.ts';
-import { loadExpectations } from './expectations.ts';
+import { loadExpectations, sameDefect } from './expectations.ts';
 
 export interface MatrixOptions {
   conformantInventory: string;
@@ -26,7 +26,17 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ verdict: MatrixV
   }));
   const common = { reportsDir: opts.reportsDir, suites: opts.suites, parallel: opts.parallel };
   const good = await runConformance({ inventory: opts.conformantInventory, ...common });
-  const bad = await runConformance({ inventory: opts.defectInventory, ...common });
+  // a defect board runs the suites its defects concern: what is expected to FAIL there and what may FAIL with it
+  const suiteOf = new Map(checks.map((c) => [c.id, c.suite]));
+  const suitesByBoard = Object.fromEntries(
+    defectBoards.map((b) => {
+      const mine = expectations.filter((e) => b.defects.some((d) => sameDefect(d, e.defect)));
+      const ids = mine.flatMap((e) => [e.checkId, ...e.alsoFails]);
+      return [b.id, [...new Set(ids.map((id) => suiteOf.get(id)).filter((s): s is string => !!s))]];
+    }),
+  );
+  const runnable = defectBoards.filter((b) => suitesByBoard[b.id]!.length).map((b) => b.id);
+  const bad = await runConformance({ inventory: opts.defectInventory, ...common, suitesByBoard, boards: runnable });
   const verdict = evaluateMatrix({
     catalogue: checks.map((c) => c.id),
     expectations: expectations.filter((e) => checks.some((c) => c.id === e.checkId)),
