@@ -27,7 +27,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ verdict: MatrixV
   const common = { reportsDir: opts.reportsDir, suites: opts.suites, parallel: opts.parallel };
   const good = await runConformance({ inventory: opts.conformantInventory, ...common });
   // a defect board runs the suites its defects concern: what is expected to FAIL there and what may FAIL with it
-  const suiteOf = new Map(checks.map((c) => [c.id, c.suite]));
+  const suiteOf = new Map<string, string>(checks.map((c) => [c.id, c.suite]));
   const suitesByBoard = Object.fromEntries(
     defectBoards.map((b) => {
       const mine = expectations.filter((e) => b.defects.some((d) => sameDefect(d, e.defect)));
