@@ -112,6 +112,7 @@ async function withLabLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T
     rmSync(lockDir, { recursive: true, force: true });
   }
   let release: () => Promise<void>;
+  if (existsSync(lockDir)) log.info(`waiting for the lab lock (${lockDir}) held by pid ${owner || '?'} (another lab up/down)`);
   try {
     release = await lockfile.lock(p.dir, {
       lockfilePath: lockDir,
