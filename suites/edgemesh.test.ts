@@ -1,3 +1,4 @@
+import { waitFor } from '../harness/core/wait.ts';
 import { request } from 'undici';
 import { check, suite, type CheckContext } from '../harness/check/index.ts';
 import { runLabContainer } from '../harness/board/lab-image.ts';
@@ -44,10 +45,18 @@ suite('edgemesh', () => {
     async (c) => {
       const { s, web } = await local(c);
       const name = `${web.service}.${s.namespace}.svc.cluster.local`;
-      const run = await runLabContainer(c, { purpose: 'mesh-dns', cmd: ['nslookup', name, MESH_DNS] });
-      const answer = [...(run.stdout.split(/Name:/)[1] ?? '').matchAll(/Address:?\s*(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]);
-      c.assert(run.exitCode === 0 && answer.length > 0, `no answer for ${name} from ${MESH_DNS} (exit ${run.exitCode}): ${(run.stdout + run.stderr).trim().slice(0, 300)}`);
-      c.assert(answer.includes(web.clusterIP), `${name} resolved to ${answer.join(', ')}, the Service's ClusterIP is ${web.clusterIP}`);
+      // EdgeMesh learns new Services through edgecore's metaServer: allow the profile's propagation budget
+      const { state } = await waitFor(
+        `${name} to resolve to ${web.clusterIP} via ${MESH_DNS}`,
+        c.timeouts.meshPropagation,
+        async () => {
+          const run = await runLabContainer(c, { purpose: 'mesh-dns', cmd: ['nslookup', name, MESH_DNS] });
+          const answer = [...(run.stdout.split(/Name:/)[1] ?? '').matchAll(/Address:?\s*(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]!);
+          return { done: run.exitCode === 0 && answer.includes(web.clusterIP), state: { exitCode: run.exitCode, answer, output: (run.stdout + run.stderr).trim().slice(0, 300) } };
+        },
+        { intervalMs: 2_000, onTimeout: 'FAIL' },
+      );
+      c.note('answer', state.answer.join(', '));
     },
   );
 
@@ -64,6 +73,12 @@ suite('edgemesh', () => {
       const gw = (await readNode(s))?.metadata?.annotations?.[GATEWAY_ANNOTATION];
       if (!gw) c.skip(`node ${s.nodeName} names no EdgeMesh gateway (annotation ${GATEWAY_ANNOTATION}: host:port): the cloud has no way into the mesh for this board`);
       const host = `${web.service}.${s.namespace}.svc.cluster.local`;
+      // the gateway learns the Service like the DNS does: wait out the propagation budget, then measure one request
+      await waitFor(`gateway ${gw} to serve Host ${host}`, c.timeouts.meshPropagation, async () => {
+        const r = await request(`http://${gw}/`, { headers: { host }, headersTimeout: 15_000, bodyTimeout: 15_000 });
+        const text = (await r.body.text()).trim();
+        return { done: r.statusCode !== 503, state: { status: r.statusCode, body: text.slice(0, 200) } };
+      }, { intervalMs: 1_000, onTimeout: 'FAIL' }).catch((e: unknown) => c.fail(`gateway ${gw} never served Host ${host}: ${(e as Error).message}`));
       const t0 = performance.now();
       const r = await request(`http://${gw}/`, { headers: { host }, headersTimeout: 15_000, bodyTimeout: 15_000 }).catch((e: Error) => c.fail(`request to the gateway ${gw} failed: ${e.message}`));
       const body = (await r.body.text()).trim();

@@ -21,6 +21,8 @@ export const Timeouts = z.strictObject({
   nodeReady: z.number().int().positive().default(120_000),
   /** a pod Running after creation (upstream e2e uses 240 s) */
   podRunning: z.number().int().positive().default(240_000),
+  /** a new Service/endpoint reaching the board's EdgeMesh (DNS and proxy) through edgecore's metaServer */
+  meshPropagation: z.number().int().positive().default(30_000),
   /** lease acquisition in the shared pool */
   lease: z.number().int().positive().default(600_000),
 });
@@ -89,7 +91,7 @@ export const Profile = z.strictObject({
   cgroups: CgroupPolicy.prefault({}),
   storage: StoragePolicy.prefault({}),
   thresholds: Thresholds.default({ diskTotalMb: 1024, diskFreeMb: 512, diskUsedPctMax: 90, edgecoreRssMb: 70, podStartP99Ms: 5000, meshP99Ms: 500 }),
-  timeouts: Timeouts.default({ command: 30_000, connect: 30_000, dockerApi: 30_000, dockerRun: 60_000, hangProne: 20_000, nodeReady: 120_000, podRunning: 240_000, lease: 600_000 }),
+  timeouts: Timeouts.prefault({}),
   waivers: z.array(Waiver).default([]),
   /** certify: security findings FAIL; nightly: reported as findings (PASS with a finding attached) */
   security: z.enum(['certify', 'findings']).default('findings'),

@@ -266,6 +266,8 @@ export class AdbTransport implements Transport {
         } catch (e) {
           // a host:port board the server forgot (disconnected) needs a fresh `adb connect`
           if (/not found/i.test((e as Error)?.message ?? '')) this.connected = undefined;
+          // after the board's adbd restarted the server keeps the old link "offline" for ~10 s; reconnect at once
+          if (/offline/i.test((e as Error)?.message ?? '') && this.tcp) await this.reconnect();
           throw e;
         }
       },
