@@ -14,8 +14,11 @@ export interface Selection {
   profile?: string;
 }
 
-export async function catalogue(): Promise<CheckMeta[]> {
-  return collectChecks(suiteFiles().map((s) => pathToFileURL(s.file).href));
+// suite modules register their checks only when first imported: a second collection in one process would find none
+let collected: Promise<CheckMeta[]> | undefined;
+
+export function catalogue(): Promise<CheckMeta[]> {
+  return (collected ??= collectChecks(suiteFiles().map((s) => pathToFileURL(s.file).href)));
 }
 
 /** Which checks each board will run: its profile's suites, narrowed by --suite and --grep. */

@@ -18,6 +18,8 @@ interface DefectInfo {
 const flag = z.undefined();
 const configOptions = z.array(z.string().regex(/^CONFIG_[A-Z0-9_]+$/, 'a kernel option name like CONFIG_PID_NS')).min(1);
 const toolNames = z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'a command name like iptables')).min(1);
+const v1Controllers = z.array(z.enum(['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'hugetlb', 'memory', 'net_cls', 'net_prio', 'perf_event', 'pids'])).min(1);
+const namespaces = z.array(z.enum(['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'])).min(1);
 
 export const DEFECTS = {
   ip_forward_off: { kinds: ['netns', 'qemu'], arg: flag, summary: 'net.ipv4.ip_forward=0 in the board netns' },
@@ -30,7 +32,9 @@ export const DEFECTS = {
   kernel_config_missing: { kinds: ['netns', 'qemu'], arg: flag, summary: 'no kernel config readable at any usual path' },
   memory_stat_openharmony: { kinds: ['netns', 'qemu'], arg: flag, summary: 'memory.stat carries OpenHarmony-style `Anon: 340432 kB` lines' },
   cpuset_mems_empty: { kinds: ['netns', 'qemu'], arg: flag, summary: 'cpuset.mems is empty in the cgroup docker uses' },
-  selinux_enforcing: { kinds: ['netns', 'qemu'], arg: flag, summary: '`getenforce` answers Enforcing' },
+  // netns boards boot Enforcing (the conformant state), so only the qemu board, which boots Permissive, can be told to enforce
+  selinux_enforcing: { kinds: ['qemu'], arg: flag, summary: '`getenforce` answers Enforcing' },
+  selinux_permissive: { kinds: ['netns'], arg: flag, summary: '`getenforce` answers Permissive at every boot (the seeds\' `setenforce 0`)' },
   dockerd_stopped: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the board dockerd is not running' },
   dockerd_tcp_open: { kinds: ['netns', 'qemu'], arg: flag, summary: 'dockerd also listens on 0.0.0.0:2375 without TLS' },
   // a netns board's data-root is always ext4 on a loop device, so only a qemu board can be told to lose f2fs
@@ -38,6 +42,27 @@ export const DEFECTS = {
   no_localhost_in_hosts: { kinds: ['netns', 'qemu'], arg: flag, summary: '/etc/hosts has no localhost entry' },
   token_world_readable: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the edgecore token file is mode 0644' },
   f2fs_module_missing: { kinds: ['qemu'], arg: flag, summary: 'the guest does not load the f2fs module' },
+  kernel_config_with: {
+    kinds: ['netns'],
+    arg: configOptions,
+    summary: 'the kernel config the board exposes has these options set to y',
+  },
+  old_kernel_release: { kinds: ['netns'], arg: z.string().regex(/^\d+\.\d+(\.\d+)?[\w.+-]*$/, 'a release like 4.4.0'), summary: '`uname -r` and /proc/sys/kernel/osrelease answer this release' },
+  namespace_limit_zero: { kinds: ['netns'], arg: namespaces, summary: '/proc/sys/user/max_<ns>_namespaces reads 0 on the board (emulated: a bind-mounted file)' },
+  paranoid_network: { kinds: ['netns'], arg: flag, summary: 'socket(AF_INET/AF_INET6) is refused to uids other than 0 outside gid 3003 (cgroup-BPF sock_create)' },
+  cgroups_unmounted: { kinds: ['netns'], arg: flag, summary: 'nothing is mounted at /sys/fs/cgroup in the board' },
+  cgroup_controller_unmounted: { kinds: ['netns'], arg: v1Controllers, summary: 'these v1 controllers are unmounted from /sys/fs/cgroup/<controller> in the board' },
+  dockerd_storage_driver: { kinds: ['netns'], arg: z.enum(['vfs', 'overlay2', 'fuse-overlayfs', 'btrfs', 'zfs', 'devicemapper']), summary: 'the board dockerd runs this storage driver instead of overlay2' },
+  data_root_fscrypt: { kinds: ['netns'], arg: flag, summary: 'docker\'s data-root is a directory with an fscrypt v2 policy on an ext4 made with -O encrypt' },
+  edged_root_other_fs: { kinds: ['netns'], arg: flag, summary: 'edgecore.yaml puts edged\'s root at /var/lib/edged, on the board root, not on the data-root filesystem' },
+  data_root_full: { kinds: ['netns'], arg: flag, summary: 'a file fallocated on the data-root filesystem leaves < 512 MB free and > 90 % used' },
+  no_default_route: { kinds: ['netns'], arg: flag, summary: 'the board netns main table has no default route' },
+  docker_masquerade_deleted: { kinds: ['netns'], arg: flag, summary: 'docker\'s MASQUERADE rule for its bridge subnet is deleted' },
+  tetherctrl_forward_drop: { kinds: ['netns'], arg: flag, summary: 'Android netd\'s tetherctrl_FORWARD chain with its lone DROP, jumped to first from FORWARD' },
+  no_nameserver: { kinds: ['netns'], arg: flag, summary: '/etc/resolv.conf names no nameserver' },
+  container_start_fails: { kinds: ['netns'], arg: flag, summary: 'dockerd\'s default runtime is a runc built for another machine: every container start fails with exec format error' },
+  dockerd_private_tmp: { kinds: ['netns'], arg: flag, summary: 'dockerd runs in its own mount namespace with private tmpfs over /tmp, /var/tmp and /data/local/tmp' },
+  adbd_tcp_open: { kinds: ['netns'], arg: flag, summary: 'adbd serves TCP on 0.0.0.0:5555 (service.adb.tcp.port=5555) on an Android board reached otherwise' },
   // robustness defects: a broken board must give FAIL/INFRA outcomes, never crash or hang the suite
   tool_missing: { kinds: ['netns'], arg: toolNames, summary: 'these commands are removed from the board (not found on any PATH directory)' },
   garbage_output: { kinds: ['netns'], arg: toolNames, summary: 'these commands print truncated output followed by binary garbage' },
@@ -48,6 +73,7 @@ export type DefectName = keyof typeof DEFECTS;
 
 /** Why a defect is refused for a board kind, where the bare refusal would puzzle the lab engineer. */
 const KIND_NOTES: Record<string, string> = {
+  'selinux_enforcing/netns': 'netns boards boot Enforcing already; selinux_permissive is their SELinux defect',
   'data_root_not_f2fs/netns': 'a netns board never has f2fs: its data-root is always ext4 on a loop device, so every netns board already has this property',
 };
 

@@ -82,7 +82,8 @@ while :; do
     # adbd asks for a reboot by exiting 75 (EX_TEMPFAIL) after `adb reboot`
     if [ "$rc" = 75 ]; then reboot_board; else log "$EC_ACCESS daemon exited ($rc)"; write_status; fi
   elif [ "$exited" = "${DOCKERD_PID:-}" ]; then
-    DOCKERD_PID= DOCKERD_STATE=exited
+    DOCKERD_PID=
+    [ "$DOCKERD_STATE" = refused ] || DOCKERD_STATE=exited
     log "dockerd exited ($rc)"
     write_status
   elif [ "$exited" = "$KEEPER" ]; then

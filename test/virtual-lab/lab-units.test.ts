@@ -9,7 +9,7 @@ import { boardAccess, boardAddress } from '../../harness/virtual-lab/netns/board
 import { splitRule } from '../../harness/virtual-lab/netns/bridge.ts';
 import { updateKnownHosts } from '../../harness/virtual-lab/netns/keys.ts';
 import { dockerBip, REPO_DIR, vethName } from '../../harness/virtual-lab/netns/paths.ts';
-import { renderPersonality, withoutOptions } from '../../harness/virtual-lab/netns/personality.ts';
+import { renderPersonality, withOptions, withoutOptions } from '../../harness/virtual-lab/netns/personality.ts';
 
 // The pure parts of the lab: no root, no namespace.
 const dir = mkdtempSync(join(tmpdir(), 'edgecert-lab-units-'));
@@ -33,6 +33,11 @@ describe('kernel config without options', () => {
   it('turns set options into "is not set" and appends absent ones', () => {
     const cfg = 'CONFIG_A=y\nCONFIG_AB=m\n# CONFIG_C is not set\n';
     expect(withoutOptions(cfg, ['CONFIG_A', 'CONFIG_D'])).toBe('# CONFIG_A is not set\nCONFIG_AB=m\n# CONFIG_C is not set\n# CONFIG_D is not set\n');
+  });
+
+  it('kernel_config_with sets options to y, replacing "is not set" and m, appending absent ones', () => {
+    const cfg = 'CONFIG_A=m\nCONFIG_AB=m\n# CONFIG_C is not set\n';
+    expect(withOptions(cfg, ['CONFIG_A', 'CONFIG_C', 'CONFIG_D'])).toBe('CONFIG_A=y\nCONFIG_AB=m\nCONFIG_C=y\nCONFIG_D=y\n');
   });
 });
 
@@ -72,11 +77,17 @@ describe('personality', () => {
     const token = android.files.find((f) => f.path === '/etc/kubeedge/token')!;
     expect(token.mode).toBe(0o600);
 
-    const oh = renderPersonality(board('vl-oh-1'), '10.77.0.13', [{ name: 'no_localhost_in_hosts' }, { name: 'token_world_readable' }, { name: 'selinux_enforcing' }], 'tok', '6.1.0');
+    expect(android.selinuxEnforce).toBe(true);
+    expect(String(android.files.find((f) => f.path === '/etc/kubeedge/config/edgecore.yaml')!.content)).toMatch(/^ {4}rootDirectory: \/var\/lib\/docker\/edged$/m);
+
+    const oh = renderPersonality(board('vl-oh-1'), '10.77.0.13', [{ name: 'no_localhost_in_hosts' }, { name: 'token_world_readable' }, { name: 'selinux_permissive' }, { name: 'no_nameserver' }, { name: 'edged_root_other_fs' }], 'tok', '6.1.0');
     expect(String(oh.files.find((f) => f.path === '/system/etc/param/ohos.para')!.content)).toMatch(/^const\.product\.model=rk3568$/m);
     expect(String(oh.files.find((f) => f.path === '/etc/hosts')!.content)).not.toContain('localhost');
     expect(oh.files.find((f) => f.path === '/etc/kubeedge/token')!.mode).toBe(0o644);
-    expect(oh.selinuxEnforce).toBe(true);
+    expect(oh.selinuxEnforce).toBe(false);
+    expect(String(oh.files.find((f) => f.path === '/etc/resolv.conf')!.content)).not.toMatch(/nameserver \d/);
+    const edgecore = oh.files.find((f) => f.path === '/etc/kubeedge/config/edgecore.yaml')!;
+    expect([edgecore.mode, /rootDirectory: (\S+)/.exec(String(edgecore.content))?.[1]]).toEqual([0o600, '/var/lib/edged']);
     expect(oh.files.some((f) => f.path === '/etc/cgroups.json')).toBe(true);
 
     const linux = renderPersonality(board('vl-linux-1'), '10.77.0.11', [], 'tok', '6.1.0');

@@ -29,6 +29,8 @@ describe('defect files', () => {
 
   it('refuses data_root_not_f2fs on a netns board, and unknown names, naming the file', () => {
     expect(() => parseDefects({ defects: ['data_root_not_f2fs'] }, 'x.yaml', 'netns')).toThrow(/ext4 on a loop device/);
+    expect(() => parseDefects({ defects: ['selinux_enforcing'] }, 'x.yaml', 'netns')).toThrow(/boot Enforcing already/);
+    expect(() => parseDefects({ defects: [{ cgroup_controller_unmounted: ['pid'] }] }, 'x.yaml', 'netns')).toThrow(/bad argument/);
     expect(() => parseDefects({ defects: ['tool_missing'] }, 'x.yaml', 'netns')).toThrow(/bad argument for `tool_missing`/);
     expect(() => parseDefects({ defects: [{ tool_missing: ['ip;rm'] }] }, 'x.yaml', 'netns')).toThrow(EdgecertError);
     expect(parseDefects({ defects: [{ garbage_output: ['ip'] }, 'dockerd_hangs'] }, 'x.yaml', 'netns')).toEqual([
@@ -83,5 +85,47 @@ describe.skipIf(!root)('defect boards (netns)', () => {
     const ns = await labNetns();
     expect(ns).not.toContain(netnsName(BOARDS.garbage));
     expect(ns).toContain(netnsName(BOARDS.pair));
+  });
+});
+
+// The defects added for the negative-conformance matrix, each seen from inside its board (one board up per defect file).
+const OBSERVED: [board: string, command: string, expect: RegExp][] = [
+  ['vl-defect-kernel-config-edits', 'zcat /proc/config.gz | grep -E "_TARGET_REDIRECT|VSYSCALL_NATIVE"', /# CONFIG_NETFILTER_XT_TARGET_REDIRECT is not set\n# CONFIG_IP_NF_TARGET_REDIRECT is not set\nCONFIG_LEGACY_VSYSCALL_NATIVE=y/],
+  // the release the board reports; the running kernel (docker's view through uname(2)) stays the host's
+  ['vl-defect-old-kernel-release', 'uname -r; cat /proc/sys/kernel/osrelease; docker info -f "kernel {{.KernelVersion}}"', /^4\.4\.0\n4\.4\.0\nkernel (?!4\.4\.0)\S+$/],
+  ['vl-defect-namespace-limit-zero', 'cat /proc/sys/user/max_pid_namespaces /proc/sys/user/max_net_namespaces', /^0\n[1-9]\d*$/],
+  [
+    'vl-defect-paranoid-network',
+    'for g in 9999 3003; do setpriv --reuid=9999 --regid=$g --clear-groups -- busybox nc -w 1 127.0.0.1 9 </dev/null 2>&1 | tail -1; done',
+    /^nc: socket: Operation not permitted\nnc: can't connect .*Connection refused$/,
+  ],
+  ['vl-defect-cgroups-unmounted', 'grep -cE " cgroup2? " /proc/mounts; docker version -f "{{.Server.Version}}" 2>&1 | tail -1; grep -c "Devices cgroup isn.t mounted" $EC_STATE/dockerd.log', /^0\n.*Cannot connect to the Docker daemon.*\n[1-9]$/],
+  ['vl-defect-pids-unmounted', 'grep -c " /sys/fs/cgroup/pids " /proc/mounts; grep -c "^pids.*1$" /proc/cgroups; docker run --rm --pids-limit 16 edgecert/busybox:lab true 2>&1', /^0\n1\nWARNING: Your kernel does not support PIDs limit/],
+  ['vl-defect-memory-unmounted', 'grep -c " /sys/fs/cgroup/memory " /proc/mounts; docker run --rm -m 32m edgecert/busybox:lab true 2>&1', /^0\nWARNING: Your kernel does not support memory limit/],
+  ['vl-defect-cpu-unmounted', 'grep -cE " /sys/fs/cgroup/cpu(acct)? " /proc/mounts; docker run --rm --cpus 0.2 edgecert/busybox:lab true 2>&1 | head -1', /^0\n.*NanoCPUs can not be set/],
+  ['vl-defect-vfs-no-masquerade', 'docker info -f "{{.Driver}}"; iptables -t nat -S POSTROUTING | grep -c MASQUERADE', /^vfs\n0$/],
+  ['vl-defect-data-root-fscrypt', 'docker info -f "{{.DockerRootDir}} {{.Driver}}"; lsattr -d /data/docker; docker run --rm edgecert/busybox:lab echo runs', /^\/data\/docker overlay2\n\S*E\S* \/data\/docker\nruns$/],
+  ['vl-defect-edged-root-disk-full', 'grep rootDirectory /etc/kubeedge/config/edgecore.yaml; df -P /var/lib/docker | awk "NR==2 {print \\$5}"', /rootDirectory: \/var\/lib\/edged\n9[1-9]%$/],
+  ['vl-defect-route-and-resolv', 'ip route show default | wc -l; grep -c ^nameserver /etc/resolv.conf; wget -qO- http://10.77.0.1:8080/', /^0\n0\nedgecert lab endpoint/],
+  ['vl-defect-tetherctrl-adbd-tcp', 'iptables -S FORWARD | sed -n 2p; iptables -S tetherctrl_FORWARD; getprop service.adb.tcp.port; grep -c ":15B3 00000000:0000 0A" /proc/net/tcp', /^-A FORWARD -j tetherctrl_FORWARD\n-N tetherctrl_FORWARD\n-A tetherctrl_FORWARD -j DROP\n5555\n1$/],
+  ['vl-defect-container-start-fails', 'docker info -f "{{.DefaultRuntime}}"; docker run --rm edgecert/busybox:lab true 2>&1 | grep -o "runc-armhf: exec format error"', /^ec-foreign\nrunc-armhf: exec format error$/],
+  ['vl-defect-dockerd-private-tmp', 'd=$(mktemp -d); echo board >$d/f; docker run --rm -v $d:/h edgecert/busybox:lab ls /h | wc -l', /^0$/],
+  ['vl-defect-selinux-permissive', 'getenforce', /^Permissive$/],
+];
+
+describe.skipIf(!root)('defect boards of the matrix (netns)', () => {
+  const ids = OBSERVED.map(([id]) => id);
+  beforeAll(async () => {
+    const r = await labUp(inv!, { boards: ids });
+    expect(r.boards.filter((b) => !b.ok)).toEqual([]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await labDown(inv!, { boards: ids }).catch(() => undefined);
+  }, 120_000);
+
+  it.each(OBSERVED)('%s: the defect is seen from inside the board', async (id, command, want) => {
+    const r = await ssh(id, `EC_STATE=/var/lib/edgecert/virtual-lab/${id}; ${command}`);
+    expect(r.stdout.trim()).toMatch(want);
   });
 });

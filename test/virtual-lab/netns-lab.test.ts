@@ -59,7 +59,7 @@ describe.skipIf(!root)('netns boards of devices.yaml', () => {
   it('reaches the Linux board with the real ssh client and the pinned host key', async () => {
     const r = await ssh('10.77.0.11', 'hostname; getenforce; stat -c %a /etc/kubeedge/token; grep -c localhost /etc/hosts');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe('vl-linux-1\nPermissive\n600\n2');
+    expect(r.stdout).toBe('vl-linux-1\nEnforcing\n600\n2');
   });
 
   it('reaches the Android board through the real adb server', async () => {

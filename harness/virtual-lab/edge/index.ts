@@ -11,6 +11,7 @@ import { kubeClient } from './agent/kube-client.ts';
 import { buildAgent } from './build-agent.ts';
 import { boardInitPid, readFingerprint, rssKb, startSupervised, stopSupervised, supervisedState, writeBoardFile, writeFingerprint } from './board-process.ts';
 import { edgeDefects, standInFlags, type EdgeDefect } from './edge-defects.ts';
+import { edgedRootDirectory } from '../netns/personality.ts';
 import { renderEdgecoreYaml } from './edgecore-yaml.ts';
 import type { LabControlPlane } from './lab-control-plane.ts';
 import { BOARD, MESH_GATEWAY_ANNOTATION, MESH_GATEWAY_PORT, edgePaths } from './paths.ts';
@@ -70,7 +71,8 @@ export async function edgeUp(board: BoardSpec, o: EdgeUpOptions): Promise<EdgeUp
   const defects = edgeDefects(o.defects ?? []);
   const has = (n: string) => defects.some((d) => d.name === n);
   const agentHash = buildAgent(p.agent);
-  const overrides = defects.find((d) => d.name === 'edgecore_config')?.arg as Record<string, string | number | boolean> | undefined;
+  // edged's root follows the board's data-root (netns lab, edgedRootDirectory); edgecore_config may still override it
+  const overrides = { 'modules.edged.rootDirectory': edgedRootDirectory(o.defects ?? []), ...(defects.find((d) => d.name === 'edgecore_config')?.arg as Record<string, string | number | boolean> | undefined) };
   const yaml = renderEdgecoreYaml({ nodeName, server: o.controlPlane.url, token: o.controlPlane.token, sandboxImage: o.sandboxImage ?? 'edgecert/busybox:lab', overrides });
   const fp = createHash('sha256').update(yaml).update(agentHash).update(JSON.stringify(defects)).update(String(init)).digest('hex').slice(0, 16);
   const flags = standInFlags(defects);

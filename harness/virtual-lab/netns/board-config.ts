@@ -9,7 +9,7 @@ import { shQuote } from '../../core/quote.ts';
 import type { BoardSpec } from '../../inventory/schema.ts';
 import type { DefectSpec } from '../defects.ts';
 import { BRIDGE, REPO_DIR, boardPaths, cgroupName, dockerBip } from './paths.ts';
-import { newToken, renderPersonality } from './personality.ts';
+import { FSCRYPT_DATA, edgedRootDirectory, newToken, renderPersonality } from './personality.ts';
 
 export type AccessKind = 'ssh' | 'adb' | 'hdc' | 'none';
 
@@ -95,7 +95,7 @@ export function renderBoardConfig(board: BoardSpec, defects: DefectSpec[], image
 
   if (!existsSync(p.token)) writeFileSync(p.token, newToken(), { mode: 0o600 });
   const token = readFileSync(p.token, 'utf8').trim();
-  const persona = renderPersonality(board, address, defects, token, release());
+  const persona = renderPersonality(board, address, defects, token, release(), image.ref);
 
   rmSync(p.personality, { recursive: true, force: true });
   mkdirSync(p.personality, { recursive: true });
@@ -109,6 +109,7 @@ export function renderBoardConfig(board: BoardSpec, defects: DefectSpec[], image
 
   const names = defects.map((d) => d.name);
   const words = (name: string) => ((defects.find((d) => d.name === name)?.arg as string[] | undefined) ?? []).join(' ');
+  const fscrypt = names.includes('data_root_fscrypt');
   const env: Record<string, string> = {
     EC_BOARD_ID: board.id,
     EC_OS: board.os,
@@ -130,6 +131,13 @@ export function renderBoardConfig(board: BoardSpec, defects: DefectSpec[], image
     EC_DEFECTS: names.join(' '),
     EC_TOOL_MISSING: words('tool_missing'),
     EC_GARBAGE_OUTPUT: words('garbage_output'),
+    EC_STORAGE_DRIVER: String(defects.find((d) => d.name === 'dockerd_storage_driver')?.arg ?? 'overlay2'),
+    EC_CGROUP_UNMOUNT: names.includes('cgroups_unmounted') ? 'all' : words('cgroup_controller_unmounted'),
+    EC_NS_LIMIT_ZERO: words('namespace_limit_zero'),
+    // where the loop ext4 is mounted, and docker's data-root in it
+    EC_DATA_MOUNT: fscrypt ? FSCRYPT_DATA.mount : '/var/lib/docker',
+    EC_DATA_ROOT: fscrypt ? FSCRYPT_DATA.dataRoot : '/var/lib/docker',
+    EC_EDGED_ROOT: edgedRootDirectory(defects),
   };
   const envText = `# written by harness/virtual-lab/netns/board-config.ts for scripts/virtual-lab/board-init.sh\n${Object.entries(env)
     .map(([k, v]) => `${k}=${shQuote(v)}`)

@@ -114,7 +114,7 @@ export async function netnsBoardStatus(board: BoardSpec, stateDir: string, acces
   const accessPid = Number(st.access) || undefined;
   const kind = access?.kind ?? st.access_kind ?? 'unknown';
   const listening = !!(init && address && access && access.kind !== 'none' ? await portOpen(address, access.port) : access?.kind === 'none');
-  const dockerdState = init ? (pidAlive(dockerdPid) ? (st.dockerd_state ?? 'running') : st.dockerd_state === 'stopped' ? 'stopped' : 'not running') : 'not running';
+  const dockerdState = init ? (pidAlive(dockerdPid) ? (st.dockerd_state ?? 'running') : st.dockerd_state === 'stopped' || st.dockerd_state === 'refused' ? st.dockerd_state : 'not running') : 'not running';
   const problems: string[] = [];
   if (init) {
     if (!netns) problems.push(`netns ${netnsName(board.id)} missing`);
@@ -151,9 +151,11 @@ function cgroupOf(pid: number): string {
   return readText(`/proc/${pid}/cgroup`) ?? '';
 }
 
-/** dockerd_stopped makes a missing dockerd the intended state, not a part to repair. */
+/** Defects under which a missing dockerd is the intended state, not a part to repair (cgroups_unmounted: it refuses to start). */
+const NO_DOCKERD = ['dockerd_stopped', 'cgroups_unmounted'] as const;
+
 function problemsToRepair(s: NetnsBoardStatus, defects: DefectSpec[]): string[] {
-  return s.problems.filter((p) => !(p.startsWith('dockerd') && hasDefect(defects, 'dockerd_stopped')));
+  return s.problems.filter((p) => !(p.startsWith('dockerd') && NO_DOCKERD.some((d) => hasDefect(defects, d))));
 }
 
 /** Bring one netns board up; keep it when it already runs with the same config, repair what is missing. */
@@ -189,7 +191,9 @@ export async function netnsBoardUp(board: BoardSpec, ctx: NetnsBoardContext): Pr
   log.debug(`board ${board.id}: remnants cleared after ${Math.round(performance.now() - t0)} ms`);
   // a fresh data root per power-on: `lab up` after `lab down` starts from a known state
   await must('truncate', ['-s', DATA_ROOT_SIZE, p.dockerImg]);
-  await must('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', 'lazy_itable_init=1,lazy_journal_init=1', '-L', `ec-${board.id}`.slice(0, 16), p.dockerImg]);
+  // data_root_fscrypt: the ext4 feature Android's file-based encryption needs on /data
+  const features = hasDefect(ctx.defects, 'data_root_fscrypt') ? ['-O', 'encrypt'] : [];
+  await must('mkfs.ext4', ['-q', '-F', '-m', '0', ...features, '-E', 'lazy_itable_init=1,lazy_journal_init=1', '-L', `ec-${board.id}`.slice(0, 16), p.dockerImg]);
   await createNetns(board.id, rendered.address);
   spawnInit(board.id, ctx.stateDir);
   log.debug(`board ${board.id}: init started after ${Math.round(performance.now() - t0)} ms`);

@@ -46,6 +46,8 @@ const HOST_TOOLS: [path: string, pkg: string][] = [
   ['/bin/busybox', 'busybox-static'],
   ['/usr/sbin/mkfs.ext4', 'e2fsprogs'],
   ['/usr/bin/readelf', 'binutils'],
+  // the defects' ioctl/bpf helpers (scripts/virtual-lab/board/*.py)
+  ['/usr/bin/python3', 'python3'],
 ];
 
 /** The lab creates namespaces, mounts and iptables rules: it needs root and its host packages. */

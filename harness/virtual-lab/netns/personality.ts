@@ -6,6 +6,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { usage } from '../../core/errors.ts';
 import type { BoardSpec } from '../../inventory/schema.ts';
 import { defectArg, hasDefect, type DefectSpec } from '../defects.ts';
+import { renderEdgecoreYaml } from '../edge/edgecore-yaml.ts';
+import { BOARD as EDGE_BOARD, LAB_CONTROL_PLANE } from '../edge/paths.ts';
 import { BRIDGE } from './paths.ts';
 
 export interface BoardFile {
@@ -30,7 +32,7 @@ export interface Personality {
 const LINUX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const abi = (arch: BoardSpec['arch']) => ({ amd64: 'x86_64', arm64: 'arm64-v8a', armhf: 'armeabi-v7a' })[arch];
 
-function androidProps(board: BoardSpec): string {
+function androidProps(board: BoardSpec, adbTcp: boolean): string {
   const props: Record<string, string> = {
     'ro.product.model': 'rk3568_r',
     'ro.product.name': 'rk3568_r',
@@ -48,9 +50,10 @@ function androidProps(board: BoardSpec): string {
     'ro.debuggable': '1',
     'ro.secure': '0',
     'ro.serialno': board.id,
-    'service.adb.tcp.port': '5555',
     'ro.edgecert.board': board.id,
   };
+  // adbd serves TCP only where the lab reaches the board by adb over TCP, or where a defect says so
+  if (adbTcp) props['service.adb.tcp.port'] = '5555';
   return `# ${board.model} — virtual board of the edgecert lab\n${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }
 
@@ -109,6 +112,16 @@ export function hostKernelConfig(release: string): string {
   throw usage(`kernel_config_without needs the host kernel config: neither /proc/config.gz nor ${boot} exists`);
 }
 
+/** The config with these options set to y (a `# CONFIG_X is not set` line or another value is replaced). */
+export function withOptions(config: string, options: readonly string[]): string {
+  let out = config;
+  for (const opt of options) {
+    const re = new RegExp(`^(?:${opt}=.*|# ${opt} is not set)$`, 'm');
+    out = re.test(out) ? out.replace(re, `${opt}=y`) : `${out.replace(/\n?$/, '\n')}${opt}=y\n`;
+  }
+  return out;
+}
+
 /** The config with these options turned into `# CONFIG_X is not set` (y and m both count as set). */
 export function withoutOptions(config: string, options: readonly string[]): string {
   let out = config;
@@ -119,26 +132,61 @@ export function withoutOptions(config: string, options: readonly string[]): stri
   return out;
 }
 
-export function renderPersonality(board: BoardSpec, address: string, defects: DefectSpec[], token: string, kernelRelease: string): Personality {
+/** Where edged keeps its pods: on docker's data-root filesystem, unless a defect moves one or the other (also used by edge/index.ts). */
+export function edgedRootDirectory(defects: readonly { name: string }[]): string {
+  const has = (n: DefectSpec['name']) => defects.some((d) => d.name === n);
+  // KubeEdge v1alpha1's default, on the board's root filesystem (seed 002 problem 6)
+  if (has('edged_root_other_fs')) return '/var/lib/edged';
+  if (has('data_root_fscrypt')) return `${FSCRYPT_DATA.mount}/edged`;
+  return EDGE_BOARD.rootDirectory;
+}
+
+/** data_root_fscrypt: the loop ext4 is /data (as Android's file-encrypted userdata) and docker's data-root a policy dir in it. */
+export const FSCRYPT_DATA = { mount: '/data', dataRoot: '/data/docker' } as const;
+
+/** The edgecore.yaml every netns board carries (the edge stand-ins rewrite it with the control plane's token). */
+function edgecoreYaml(board: BoardSpec, defects: DefectSpec[], token: string, sandboxImage: string): string {
+  return renderEdgecoreYaml({
+    nodeName: board.cloud?.nodeName ?? board.id,
+    server: `https://${LAB_CONTROL_PLANE.host}:${LAB_CONTROL_PLANE.port}`,
+    token,
+    sandboxImage,
+    overrides: { 'modules.edged.rootDirectory': edgedRootDirectory(defects) },
+  });
+}
+
+/** The kernel config the board exposes, when a defect changes the host's (undefined: the host's own /proc/config.gz). */
+function kernelConfigFile(defects: DefectSpec[], kernelRelease: string): Buffer | undefined {
+  const without = defectArg<string[]>(defects, 'kernel_config_without');
+  const withOpts = defectArg<string[]>(defects, 'kernel_config_with');
+  if (!without && !withOpts) return undefined;
+  return gzipSync(withOptions(withoutOptions(hostKernelConfig(kernelRelease), without ?? []), withOpts ?? []));
+}
+
+export function renderPersonality(board: BoardSpec, address: string, defects: DefectSpec[], token: string, kernelRelease: string, sandboxImage = 'edgecert/busybox:lab'): Personality {
+  const resolv = hasDefect(defects, 'no_nameserver') ? '# no nameserver: Android resolves through netd and ships no resolv.conf (edgecert defect no_nameserver)\n' : `nameserver ${BRIDGE.address}\n`;
   const files: BoardFile[] = [
     { path: '/etc/hosts', mode: 0o644, content: hosts(board, address, !hasDefect(defects, 'no_localhost_in_hosts')) },
     { path: '/etc/hostname', mode: 0o644, content: `${board.id}\n` },
-    { path: '/etc/resolv.conf', mode: 0o644, content: `nameserver ${BRIDGE.address}\n` },
+    { path: '/etc/resolv.conf', mode: 0o644, content: resolv },
     { path: '/etc/kubeedge/token', mode: hasDefect(defects, 'token_world_readable') ? 0o644 : 0o600, content: `${token}\n` },
+    // it holds the token inline (modules.edgeHub.token), so 0600 like the token itself
+    { path: EDGE_BOARD.config, mode: 0o600, content: edgecoreYaml(board, defects, token, sandboxImage) },
   ];
-  const without = defectArg<string[]>(defects, 'kernel_config_without');
-  if (without) {
-    // the board's mount namespace binds this over /proc/config.gz
-    files.push({ path: '/.edgecert/kernel-config.gz', mode: 0o444, content: gzipSync(withoutOptions(hostKernelConfig(kernelRelease), without)) });
-  }
-  const selinuxEnforce = hasDefect(defects, 'selinux_enforcing');
+  const config = kernelConfigFile(defects, kernelRelease);
+  // the board's mount namespace binds this over /proc/config.gz
+  if (config) files.push({ path: '/.edgecert/kernel-config.gz', mode: 0o444, content: config });
+  const release = defectArg<string>(defects, 'old_kernel_release');
+  // bound over /proc/sys/kernel/osrelease; the uname wrapper answers the same
+  if (release) files.push({ path: '/.edgecert/osrelease', mode: 0o444, content: `${release}\n` });
+  const selinuxEnforce = !hasDefect(defects, 'selinux_permissive');
   const common = ['getenforce', 'setenforce', 'reboot'];
   switch (board.os) {
     case 'android':
       files.push(
         { path: '/etc/os-release', mode: 0o644, content: OS_RELEASE.android },
         { path: '/etc/cgroups.json', mode: 0o644, content: cgroupsJson() },
-        { path: '/system/build.prop', mode: 0o644, content: androidProps(board) },
+        { path: '/system/build.prop', mode: 0o644, content: androidProps(board, board.transport.type === 'adb' || hasDefect(defects, 'adbd_tcp_open')) },
         { path: '/data/local/tmp/.keep', mode: 0o644, content: '' },
       );
       return { files, propsPath: '/system/build.prop', toolsDir: '/system/bin', tools: ['getprop', ...common], path: `/system/bin:/system/xbin:${LINUX_PATH}`, selinuxEnforce };

@@ -43,6 +43,10 @@ real() {
 # Every process of the board (init, services, sessions, containers) is in these cgroups, so a crash of the lab
 # can still find them all; docker puts its containers next to them through --cgroup-parent.
 EC_CG_CONTROLLERS="pids memory freezer"
+# Where the init itself reaches the hierarchies: /sys/fs/cgroup, or a keeper's mount namespace when a defect
+# unmounted them from the board's view (hold_cgroups in defects.sh)
+CGROOT=/sys/fs/cgroup
+CGKEEPER=
 join_board_cgroups() {
   local c d
   for c in $EC_CG_CONTROLLERS; do
@@ -54,7 +58,7 @@ join_board_cgroups() {
 
 board_pids() {
   local f p
-  for f in /sys/fs/cgroup/pids/"$EC_CGROUP"/*/cgroup.procs /sys/fs/cgroup/pids/"$EC_CGROUP"/*/*/cgroup.procs; do
+  for f in "$CGROOT"/pids/"$EC_CGROUP"/*/cgroup.procs "$CGROOT"/pids/"$EC_CGROUP"/*/*/cgroup.procs; do
     [ -r "$f" ] || continue
     while read -r p; do echo "$p"; done <"$f"
   done

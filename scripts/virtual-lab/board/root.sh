@@ -22,8 +22,9 @@ build_root() {
   # the state dir stays shared with the host (logs, status, keys); a plain bind, so $rt is not copied into itself
   mount --bind "$STATE" "$R$STATE" || return 1
   # docker's data root: a real block filesystem (ext4 on a loop device) with d_type, as overlay2 requires
-  mkdir -p "$R/var/lib/docker"
-  mount -o loop,nosuid,nodev "$STATE/docker.img" "$R/var/lib/docker" || return 1
+  # (mounted at /data instead when docker's data-root is an fscrypt directory, as on Android's userdata)
+  mkdir -p "$R${EC_DATA_MOUNT:-/var/lib/docker}"
+  mount -o loop,nosuid,nodev "$STATE/docker.img" "$R${EC_DATA_MOUNT:-/var/lib/docker}" || return 1
 
   # the host's docker identity (key.json) and daemon.json are not the board's: its dockerd starts from nothing
   rm -rf "$R/etc/docker" && mkdir -p "$R/etc/docker"

@@ -2,6 +2,9 @@
 
 DOCKERD_PID= DOCKERD_STATE=none ACCESS_PID=
 
+# $@ is the dockerd command line; the tmpfs mounts are seen by dockerd and its containers only
+PRIVATE_TMP_SCRIPT='for d in /tmp /var/tmp /data/local/tmp; do [ -d "$d" ] && mount -t tmpfs -o mode=1777,size=16m dockerd-private "$d"; done; exec "$@"'
+
 docker_cli() { "$(real docker)" -H unix:///var/run/docker.sock "$@"; }
 
 start_dockerd() {
@@ -10,25 +13,32 @@ start_dockerd() {
     log "defect dockerd_stopped: dockerd is not started"
     return 0
   fi
-  local args=(--data-root /var/lib/docker --exec-root /run/docker --pidfile /run/docker.pid
-    -H unix:///var/run/docker.sock --cgroup-parent "/$EC_CGROUP" --bip "$EC_BIP"
-    --storage-driver overlay2 --shutdown-timeout 3)
+  local args=(--data-root "${EC_DATA_ROOT:-/var/lib/docker}" --exec-root /run/docker --pidfile /run/docker.pid
+    -H unix:///var/run/docker.sock --cgroup-parent "/$EC_CGROUP" --bip "$EC_BIP" --shutdown-timeout 3)
+  # data_root_fscrypt: no driver named, as a seed board's daemon.json-less dockerd picks what its data-root allows
+  has_defect data_root_fscrypt || args+=(--storage-driver "${EC_STORAGE_DRIVER:-overlay2}")
   # dockerd 20.10 waits 16 s for TLS material on a tcp:// socket unless told there is none
   has_defect dockerd_tcp_open && args+=(-H tcp://0.0.0.0:2375 --tls=false)
+  # a runc built for another machine: containerd-shim's exec of it fails with ENOEXEC (defects.sh foreign_runc)
+  has_defect container_start_fails && args+=(--add-runtime "ec-foreign=$FOREIGN_RUNC" --default-runtime ec-foreign)
+  local launch=()
+  # an init service in a mount namespace of its own, with private tmpfs over the board's temp dirs (seed 002 problem 6)
+  has_defect dockerd_private_tmp && launch=(unshare --mount --propagation private -- bash -c "$PRIVATE_TMP_SCRIPT" dockerd-private-tmp)
   # a containerd left by a dockerd that died would be reused through its pid file, and answer nothing
   local old
   old=$(cat /run/docker/containerd/containerd.pid 2>/dev/null)
   if [ -n "$old" ] && kill -0 "$old" 2>/dev/null && ! is_zombie "$old"; then stop_process "$old" 5; fi
   rm -f /run/docker/containerd/containerd.pid
   # the stash first: a tool a defect took from the board's shells stays usable by dockerd itself
-  PATH="/.edgecert/stash:$EC_PATH" /usr/sbin/dockerd "${args[@]}" >>"$STATE/dockerd.log" 2>&1 </dev/null &
+  PATH="/.edgecert/stash:$EC_PATH" "${launch[@]}" /usr/sbin/dockerd "${args[@]}" >>"$STATE/dockerd.log" 2>&1 </dev/null &
   DOCKERD_PID=$!
   DOCKERD_STATE=starting
   local deadline=$((SECONDS + ${EC_DOCKERD_TIMEOUT:-60}))
   until docker_cli version >/dev/null 2>&1; do
     if ! kill -0 "$DOCKERD_PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
       log "dockerd did not answer (see $STATE/dockerd.log)"
-      DOCKERD_STATE=failed
+      # cgroups_unmounted: dockerd refusing to start without cgroups is the defect's intended effect
+      if has_defect cgroups_unmounted; then DOCKERD_STATE=refused; else DOCKERD_STATE=failed; fi
       return 0
     fi
     sleep 0.2
@@ -80,8 +90,8 @@ stop_services() {
   kill_containers
   stop_process "${DOCKERD_PID:-}" 15
   DOCKERD_PID=
-  [ "$DOCKERD_STATE" = stopped ] || DOCKERD_STATE=none
-  local round p keep=" $$ ${KEEPER:-} "
+  case $DOCKERD_STATE in stopped | refused) ;; *) DOCKERD_STATE=none ;; esac
+  local round p keep=" $$ ${KEEPER:-} ${CGKEEPER:-} "
   for round in 1 2 3 4 5; do
     local victims=()
     for p in $(board_pids); do
@@ -94,14 +104,14 @@ stop_services() {
     sleep 0.2
   done
   # a hard stop leaves docker's container cgroups behind; empty ones can go
-  find /sys/fs/cgroup/*/"$EC_CGROUP" -mindepth 1 -depth -type d ! -path '*/board' -exec rmdir {} + 2>/dev/null
+  find "$CGROOT"/*/"$EC_CGROUP" -mindepth 1 -depth -type d ! -path '*/board' -exec rmdir {} + 2>/dev/null
   return 0
 }
 
 # Power is cut, so containers get no grace period (dockerd would give each 10 s).
 kill_containers() {
   local f p pids=()
-  for f in /sys/fs/cgroup/pids/"$EC_CGROUP"/*/cgroup.procs; do
+  for f in "$CGROOT"/pids/"$EC_CGROUP"/*/cgroup.procs; do
     case $f in */board/cgroup.procs) continue ;; esac
     [ -r "$f" ] || continue
     while read -r p; do pids+=("$p"); done <"$f"
@@ -113,8 +123,9 @@ kill_containers() {
 repair_services() {
   log "repair requested"
   if [ -z "${DOCKERD_PID:-}" ] || ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
-    if [ "$DOCKERD_STATE" != stopped ]; then start_dockerd; apply_dockerd_defects; fi
+    case $DOCKERD_STATE in stopped | refused) ;; *) start_dockerd; apply_dockerd_defects ;; esac
   fi
   start_access || log "$EC_ACCESS daemon did not come back"
+  start_defect_services
   write_status
 }
