@@ -16,6 +16,7 @@ export const QEMU_DEFECTS: ReadonlySet<DefectName> = new Set<DefectName>([
   'no_localhost_in_hosts',
   'token_world_readable',
   'f2fs_module_missing',
+  'overlay_module_missing',
 ]);
 
 /** One line per defect: `name` or `name ARG ARG...`; throws USAGE for a defect this board cannot carry. */
