@@ -42,6 +42,7 @@ export const DEFECTS = {
   no_localhost_in_hosts: { kinds: ['netns', 'qemu'], arg: flag, summary: '/etc/hosts has no localhost entry' },
   token_world_readable: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the edgecore token file is mode 0644' },
   f2fs_module_missing: { kinds: ['qemu'], arg: flag, summary: 'the guest does not load the f2fs module' },
+  cpuset_noprefix: { kinds: ['qemu'], arg: flag, summary: 'the guest mounts the cpuset hierarchy with noprefix, as Android init does for /dev/cpuset' },
   overlay_module_missing: { kinds: ['qemu'], arg: flag, summary: 'the guest does not load the overlay module: no overlay mounts, dockerd falls back to another storage driver' },
   kernel_config_with: {
     kinds: ['netns'],

@@ -17,6 +17,7 @@ export const QEMU_DEFECTS: ReadonlySet<DefectName> = new Set<DefectName>([
   'token_world_readable',
   'f2fs_module_missing',
   'overlay_module_missing',
+  'cpuset_noprefix',
 ]);
 
 /** One line per defect: `name` or `name ARG ARG...`; throws USAGE for a defect this board cannot carry. */
