@@ -50,7 +50,7 @@ export const DEFECTS = {
     summary: 'the kernel config the board exposes has these options set to y',
   },
   old_kernel_release: { kinds: ['netns'], arg: z.string().regex(/^\d+\.\d+(\.\d+)?[\w.+-]*$/, 'a release like 4.4.0'), summary: '`uname -r` and /proc/sys/kernel/osrelease answer this release' },
-  namespace_limit_zero: { kinds: ['netns'], arg: namespaces, summary: '/proc/sys/user/max_<ns>_namespaces reads 0 on the board (emulated: a bind-mounted file)' },
+  namespace_limit_zero: { kinds: ['netns', 'qemu'], arg: namespaces, summary: '/proc/sys/user/max_<ns>_namespaces is 0 (qemu: the real limit; netns: emulated by a bind-mounted file)' },
   paranoid_network: { kinds: ['netns'], arg: flag, summary: 'socket(AF_INET/AF_INET6) is refused to uids other than 0 outside gid 3003 (cgroup-BPF sock_create)' },
   cgroups_unmounted: { kinds: ['netns'], arg: flag, summary: 'nothing is mounted at /sys/fs/cgroup in the board' },
   cgroup_controller_unmounted: { kinds: ['netns'], arg: v1Controllers, summary: 'these v1 controllers are unmounted from /sys/fs/cgroup/<controller> in the board' },

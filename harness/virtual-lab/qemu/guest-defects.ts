@@ -18,6 +18,7 @@ export const QEMU_DEFECTS: ReadonlySet<DefectName> = new Set<DefectName>([
   'f2fs_module_missing',
   'overlay_module_missing',
   'cpuset_noprefix',
+  'namespace_limit_zero',
 ]);
 
 /** One line per defect: `name` or `name ARG ARG...`; throws USAGE for a defect this board cannot carry. */
@@ -28,6 +29,11 @@ export function defectLines(defects: readonly DefectSpec[]): string {
   }
   return defects
     .map((d) => {
+      if (d.name === 'namespace_limit_zero') {
+        const ns = d.arg as string[];
+        if (!Array.isArray(ns) || !ns.every((n) => /^[a-z]+$/.test(n))) throw usage('namespace_limit_zero needs a list of namespace names like [pid]');
+        return `${d.name} ${ns.join(' ')}`;
+      }
       if (d.name !== 'kernel_config_without') return d.name;
       const opts = d.arg as string[];
       if (!Array.isArray(opts) || !opts.every((o) => /^CONFIG_[A-Z0-9_]+$/.test(o))) {
