@@ -40,7 +40,11 @@ export class SshTransport implements Transport {
         }
         let mismatch = false;
         const c = new Client();
-        c.once('ready', () => resolve(c));
+        c.once('ready', () => {
+          // one small packet per channel request: Nagle would hold each behind the peer's delayed ACK (~40 ms)
+          c.setNoDelay(true);
+          resolve(c);
+        });
         c.once('error', (err) => {
           reject(mismatch ? new AbortError(infra(`board ${this.board}: ssh host key of ${this.spec.host}:${this.spec.port} does not match transport.hostKey`, { cause: err })) : err);
         });
