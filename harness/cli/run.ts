@@ -204,17 +204,32 @@ function readBoardInfra(r: BoardRun): boolean {
   }
 }
 
-/** LAVA habit: a board whose health is unknown must answer through its transport before it is handed out. */
+/** LAVA habit: a board whose health is unknown must answer through its transport before it is handed out;
+ *  one that does not is power-cycled once when the inventory says how (power.cycle, an argv run without a shell). */
 async function quickHealthCheck(board: BoardSpec): Promise<boolean> {
   const { createTransport } = await import('../transport/factory.ts');
-  const t = await createTransport(board);
-  try {
-    const r = await t.exec('true', { timeout: 15_000 });
-    return r.exitCode === 0;
-  } catch (err) {
-    log.warn(`health check of ${board.id} failed: ${(err as Error).message}`);
+  const answers = async (waitMs: number): Promise<boolean> => {
+    const t = await createTransport(board);
+    try {
+      if (waitMs) await t.waitOnline(waitMs);
+      const r = await t.exec('true', { timeout: 15_000 });
+      return r.exitCode === 0;
+    } catch (err) {
+      log.warn(`health check of ${board.id} failed: ${(err as Error).message}`);
+      return false;
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+  };
+  if (await answers(0)) return true;
+  const cycle = board.power?.cycle;
+  if (!cycle?.length) return false;
+  log.warn(`${board.id}: power-cycling (${cycle.join(' ')}) after a failed health check`);
+  const { execa } = await import('execa');
+  const r = await execa(cycle[0]!, cycle.slice(1), { reject: false, timeout: 60_000 });
+  if (r.exitCode !== 0) {
+    log.warn(`${board.id}: power cycle command exited ${r.exitCode}: ${String(r.stderr).slice(0, 200)}`);
     return false;
-  } finally {
-    await t.close().catch(() => undefined);
   }
+  return answers(120_000);
 }
