@@ -6,7 +6,8 @@ import { EXIT } from '../core/outcome.ts';
 const HELP = `edgecert — can this board host a KubeEdge edge node? (conformance with evidence)
 
 usage:
-  edgecert run [--pool P | --board B] [--profile X] [--suite S,...] [--grep RE] [--parallel N] [--no-lab-up]
+  edgecert run [--pool P | --board B] [--profile X] [--suite S,...] [--grep RE] [--parallel N] [--no-lab-up] [--certify]
+               --certify: vendor certification (findings FAIL, no SKIP allowed, SHA256SUMS bundle)
   edgecert lab status | up [--board B] | down [--board B] | reserve B | release B | kick B | reset B | kubeconfig
   edgecert catalog [--write | --check]
   edgecert matrix [--defects FILE] [--suite S,...]   (negative conformance: conformant lab + defect lab, fidelity)
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
         grep: { type: 'string' },
         parallel: { type: 'string' },
         'no-lab-up': { type: 'boolean' },
+        certify: { type: 'boolean' },
         'reports-dir': { type: 'string' },
         write: { type: 'boolean' },
         defects: { type: 'string' },
@@ -63,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
           parallel: values.parallel ? Number(values.parallel) : undefined,
           labUp: values['no-lab-up'] ? false : undefined,
           reportsDir: values['reports-dir'],
+          certify: values.certify,
         });
       }
       case 'lab': {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { createAllocator, holdLease, selectBoards, type Allocator } from '../allocator/index.ts';
@@ -17,7 +17,6 @@ import { runEnvVars } from '../fixtures/run-env.ts';
 import { catalogue, planBoard, type Selection } from './plan.ts';
 import { printSummary } from './print.ts';
 import { REPO_ROOT } from './suite-files.ts';
-import { writeFileSync } from 'node:fs';
 
 export interface RunOptions extends Selection {
   inventory: string;
@@ -30,6 +29,8 @@ export interface RunOptions extends Selection {
   labUp?: boolean;
   /** how many boards run at once */
   parallel?: number;
+  /** vendor certification: security findings FAIL, SKIPs make the board non-conformant, a checksum bundle is written */
+  certify?: boolean;
   /** per-board suite selection (the matrix runs each defect board only on the suites its defects concern) */
   suitesByBoard?: Record<string, string[]>;
 }
@@ -72,7 +73,7 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
   const startedAt = new Date().toISOString();
   const plans: BoardPlan[] = planned.map((p) => p.plan);
   const writeReport = (complete: boolean): Summary => {
-    const s = buildSummary({ runId, runDir, inventory: invPath, startedAt, complete, plans, versions: versions() });
+    const s = buildSummary({ runId, runDir, inventory: invPath, startedAt, complete, plans, versions: versions(), certify: opts.certify });
     writeJsonAtomic(join(runDir, 'summary.json'), s);
     writeFileSync(join(runDir, 'junit.xml'), toJunit(s));
     return s;
@@ -99,7 +100,7 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
     await Promise.all(
       Array.from({ length: Math.min(width, queue.length) }, async () => {
         for (let p = queue.shift(); p && !interrupted; p = queue.shift()) {
-          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, files: p.files, plan: p.plan, profileName: opts.profile, children, isInterrupted: () => interrupted !== undefined });
+          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, files: p.files, plan: p.plan, profileName: opts.profile, certify: opts.certify, children, isInterrupted: () => interrupted !== undefined });
           writeReport(false);
         }
       }),
@@ -110,6 +111,7 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
   }
   const summary = writeReport(!interrupted);
   const html = await writeAllureHtml(runDir, `edgecert ${runId}`);
+  if (opts.certify) writeChecksums(runDir);
   printSummary(summary, runDir, html);
   return { exitCode: interrupted ? EXIT.INFRA_OR_USAGE : summary.exitCode, runDir, summary };
 }
@@ -133,6 +135,7 @@ interface BoardRun {
   files: string[];
   plan: BoardPlan;
   profileName?: string;
+  certify?: boolean;
   children: Set<ChildProcess>;
   isInterrupted: () => boolean;
 }
@@ -168,7 +171,7 @@ async function runBoard(r: BoardRun): Promise<void> {
     const vitest = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
     const env = {
       ...process.env,
-      ...runEnvVars({ runId: r.runId, runDir: r.runDir, inventory: r.invPath, board: r.board.id, profile: r.profileName, lease: JSON.stringify({ boardId: lease.boardId, owner }) }),
+      ...runEnvVars({ runId: r.runId, runDir: r.runDir, inventory: r.invPath, board: r.board.id, profile: r.profileName, lease: JSON.stringify({ boardId: lease.boardId, owner }), certify: r.certify }),
       FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
     };
     child = spawn(process.execPath, [vitest, 'run', '--config', join(REPO_ROOT, 'harness/cli/suite-config.ts'), ...r.files], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -232,4 +235,18 @@ async function quickHealthCheck(board: BoardSpec): Promise<boolean> {
     return false;
   }
   return answers(120_000);
+}
+
+/** The certification bundle: a reviewer verifies it offline with `sha256sum -c SHA256SUMS` in the run directory. */
+function writeChecksums(runDir: string): void {
+  const files = (dir: string): string[] =>
+    readdirSync(join(runDir, dir)).flatMap((n) => {
+      const rel = dir ? `${dir}/${n}` : n;
+      return statSync(join(runDir, rel)).isDirectory() ? files(rel) : [rel];
+    });
+  const lines = files('')
+    .filter((f) => f !== 'SHA256SUMS' && !f.endsWith('.tmp'))
+    .sort()
+    .map((f) => `${createHash('sha256').update(readFileSync(join(runDir, f))).digest('hex')}  ${f}`);
+  writeFileSync(join(runDir, 'SHA256SUMS'), `${lines.join('\n')}\n`);
 }

@@ -23,6 +23,8 @@ export interface Summary {
   startedAt: string;
   finishedAt: string;
   complete: boolean;
+  /** vendor certification: findings FAIL and no SKIP is allowed */
+  certify?: boolean;
   inventory: string;
   versions: Record<string, string>;
   exitCode: number;
@@ -63,7 +65,7 @@ export function writeFacts(runDir: string, board: string, facts: BoardFacts): vo
 const zero = (): Record<Outcome, number> => Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
 
 /** Build summary.json from what was planned and what was recorded; the last result of a check wins. */
-export function buildSummary(opts: { runId: string; runDir: string; inventory: string; startedAt: string; complete: boolean; plans: BoardPlan[]; versions: Record<string, string> }): Summary {
+export function buildSummary(opts: { runId: string; runDir: string; inventory: string; startedAt: string; complete: boolean; plans: BoardPlan[]; versions: Record<string, string>; certify?: boolean }): Summary {
   const results = readResults(opts.runDir);
   const totals = zero();
   const boards = opts.plans.map((p) => {
@@ -93,7 +95,8 @@ export function buildSummary(opts: { runId: string; runDir: string; inventory: s
       model: p.model,
       os: p.os,
       profile: p.profile,
-      verdict: bt.FAIL ? ('non-conformant' as const) : bt.INFRA || bt.NOT_RUN ? ('incomplete' as const) : ('conformant' as const),
+      // certification allows no skips: a SKIP means the requirement was not shown to hold
+      verdict: bt.FAIL || (opts.certify && bt.SKIP) ? ('non-conformant' as const) : bt.INFRA || bt.NOT_RUN ? ('incomplete' as const) : ('conformant' as const),
       totals: bt,
       ...(existsSync(ff) ? { facts: JSON.parse(readFileSync(ff, 'utf8')) as BoardFacts } : {}),
       ...(p.infraError ? { infraError: p.infraError } : {}),
@@ -101,12 +104,13 @@ export function buildSummary(opts: { runId: string; runDir: string; inventory: s
       checks,
     };
   });
-  const outcomes = boards.flatMap((b) => b.checks.map((c) => c.outcome));
+  const outcomes = boards.flatMap((b) => b.checks.map((c) => (opts.certify && c.outcome === 'SKIP' ? 'FAIL' : c.outcome)));
   return redactDeep({
     runId: opts.runId,
     startedAt: opts.startedAt,
     finishedAt: new Date().toISOString(),
     complete: opts.complete,
+    ...(opts.certify ? { certify: true } : {}),
     inventory: opts.inventory,
     versions: opts.versions,
     exitCode: exitCodeFor(outcomes.length ? outcomes : ['NOT_RUN']),

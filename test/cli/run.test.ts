@@ -76,3 +76,20 @@ describe('edgecert run (local board)', () => {
     expect(p.stderr).toMatch(/profile `nosuch`: .*nosuch\.yaml does not exist/);
   });
 });
+
+describe('edgecert run --certify', () => {
+  it('writes a SHA256SUMS bundle a reviewer can verify offline and counts a SKIP against the board', async () => {
+    const reports = join(dir, 'r3');
+    const r = await cli(['run', '--inventory', inventory, '--grep', '^(NET-IP-FORWARD|NET-TETHERCTRL-FORWARD)', '--reports-dir', reports, '--certify']);
+    const run = lastRun(reports);
+    const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+    expect(summary.certify).toBe(true);
+    // generic-linux declares NET-TETHERCTRL-FORWARD not applicable: a SKIP, which certification does not accept
+    expect(summary.boards[0].checks.find((c: { id: string }) => c.id === 'NET-TETHERCTRL-FORWARD').outcome).toBe('SKIP');
+    expect(summary.boards[0].verdict).toBe('non-conformant');
+    expect(r.exitCode).toBe(1);
+    const check = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: run, reject: false });
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toContain('summary.json: OK');
+  });
+});
