@@ -98,7 +98,6 @@ suite('kernel', () => {
     },
     async (c: CheckContext) => {
       const w = waiversFor(c.profile, 'KERNEL-CONFIG-REQUIRED');
-      if (w.whole) c.skip(`waived by profile ${c.profile.name}: ${w.whole}`);
       const { cfg } = await kernelConfig(c);
       const k = c.profile.kernel;
       const v = judgeRequired(cfg, k.required, k.requiredBefore, parseKernelRelease(c.board.facts.kernelRelease), w.options);
@@ -123,7 +122,6 @@ suite('kernel', () => {
     },
     async (c: CheckContext) => {
       const w = waiversFor(c.profile, 'KERNEL-CONFIG-ANYOF');
-      if (w.whole) c.skip(`waived by profile ${c.profile.name}: ${w.whole}`);
       const groups = c.profile.kernel.anyOf;
       if (!groups.length) c.skip(`profile ${c.profile.name} declares no groups of alternative options`);
       const { cfg } = await kernelConfig(c);
@@ -145,7 +143,6 @@ suite('kernel', () => {
     },
     async (c: CheckContext) => {
       const w = waiversFor(c.profile, 'KERNEL-CONFIG-FORBIDDEN');
-      if (w.whole) c.skip(`waived by profile ${c.profile.name}: ${w.whole}`);
       const forbidden = c.profile.kernel.forbidden;
       if (!forbidden.length) c.skip(`profile ${c.profile.name} forbids no kernel options`);
       const { cfg } = await kernelConfig(c);

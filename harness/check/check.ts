@@ -65,6 +65,7 @@ async function runCheck(meta: CheckMeta, h: BoardHandle, body: (ctx: CheckContex
   let finding: string | undefined;
   const board = h.board;
   const notApplicable = board?.profile.notApplicable.find((n) => n.check === meta.id);
+  const waived = board?.profile.waivers.find((w) => w.check === meta.id && !w.option);
   const blocked = board ? blockedBy(meta, h) : undefined;
   if (!board) {
     outcome = 'INFRA';
@@ -73,6 +74,9 @@ async function runCheck(meta: CheckMeta, h: BoardHandle, body: (ctx: CheckContex
   } else if (notApplicable) {
     outcome = 'SKIP';
     message = `not applicable to profile ${board.profile.name}: ${notApplicable.reason}`;
+  } else if (waived) {
+    outcome = 'SKIP';
+    message = `waived by profile ${board!.profile.name}: ${waived.reason}`;
   } else if (blocked) {
     outcome = 'SKIP';
     message = blocked;
