@@ -21,6 +21,10 @@ build_root() {
   mount -t tmpfs -o mode=0700,size=16m roothome "$R/root" || return 1
   # the state dir stays shared with the host (logs, status, keys); a plain bind, so $rt is not copied into itself
   mount --bind "$STATE" "$R$STATE" || return 1
+  # the repo (board scripts, adbd, hdcd) stays visible where it lives, also under a path the board replaces (/tmp)
+  local repo
+  repo=$(cd "$lib/../../.." && pwd) || return 1
+  mkdir -p "$R$repo" && mount --bind "$repo" "$R$repo" || return 1
   # docker's data root: a real block filesystem (ext4 on a loop device) with d_type, as overlay2 requires
   # (mounted at /data instead when docker's data-root is an fscrypt directory, as on Android's userdata)
   mkdir -p "$R${EC_DATA_MOUNT:-/var/lib/docker}"
