@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { usage } from '../core/errors.ts';
+import { EDGE_DEFECTS, type EdgeDefectName } from './edge/edge-defects.ts';
 
 // Defects are data (a small YAML file per defect board), so a new defect board needs no code.
 // Every name here must be documented in DEFECTS.md with what it changes and which checks it must trip.
@@ -21,7 +22,14 @@ const toolNames = z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'a c
 const v1Controllers = z.array(z.enum(['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'hugetlb', 'memory', 'net_cls', 'net_prio', 'perf_event', 'pids'])).min(1);
 const namespaces = z.array(z.enum(['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'])).min(1);
 
+// the edge stand-ins' defects (edgecore, EdgeMesh): edge-defects.ts owns their argument schemas, the lab only routes
+// them (edgeUp of a netns board with a `cloud:` binding); a qemu board has no Node.js for the stand-ins
+const CLOUD_DEFECTS = Object.fromEntries(
+  Object.entries(EDGE_DEFECTS).map(([name, d]) => [name, { kinds: ['netns'], arg: d.arg, summary: `edge stand-in: ${d.summary}` }]),
+) as { [K in EdgeDefectName]: { kinds: BoardKind[]; arg: (typeof EDGE_DEFECTS)[K]['arg']; summary: string } };
+
 export const DEFECTS = {
+  ...CLOUD_DEFECTS,
   ip_forward_off: { kinds: ['netns', 'qemu'], arg: flag, summary: 'net.ipv4.ip_forward=0 in the board netns' },
   no_rule_pref_1: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the `1: from all lookup main` ip rule is deleted' },
   kernel_config_without: {
@@ -79,6 +87,11 @@ const KIND_NOTES: Record<string, string> = {
   'data_root_not_f2fs/netns': 'a netns board never has f2fs: its data-root is always ext4 on a loop device, so every netns board already has this property',
 };
 
+function kindNote(name: string, kind: BoardKind): string | undefined {
+  if (name in EDGE_DEFECTS && kind === 'qemu') return 'the edge stand-ins run on netns boards only: a qemu board has no Node.js for them';
+  return KIND_NOTES[`${name}/${kind}`];
+}
+
 /** The argument of a defect present in `defects`, or undefined when the defect is absent. */
 export function defectArg<T = unknown>(defects: readonly DefectSpec[], name: DefectName): T | undefined {
   return defects.find((d) => d.name === name)?.arg as T | undefined;
@@ -120,7 +133,7 @@ export function parseDefects(data: unknown, file: string, kind: BoardKind): Defe
     if (!(name in DEFECTS)) throw usage(`${where}: unknown defect \`${name}\`; known defects: ${known}`);
     const info: DefectInfo = DEFECTS[name as DefectName];
     if (!info.kinds.includes(kind)) {
-      const why = KIND_NOTES[`${name}/${kind}`];
+      const why = kindNote(name, kind);
       throw usage(`${where}: defect \`${name}\` cannot be injected into a ${kind} board${why ? ` (${why})` : ''}`);
     }
     const parsed = info.arg.safeParse(arg);

@@ -72,7 +72,9 @@ export async function edgeUp(board: BoardSpec, o: EdgeUpOptions): Promise<EdgeUp
   const has = (n: string) => defects.some((d) => d.name === n);
   const agentHash = buildAgent(p.agent);
   // edged's root follows the board's data-root (netns lab, edgedRootDirectory); edgecore_config may still override it
-  const overrides = { 'modules.edged.rootDirectory': edgedRootDirectory(o.defects ?? []), ...(defects.find((d) => d.name === 'edgecore_config')?.arg as Record<string, string | number | boolean> | undefined) };
+  // (every edgecore_config entry counts: a defect board may carry several, one per check it proves)
+  const configs = defects.filter((d) => d.name === 'edgecore_config').map((d) => d.arg as Record<string, string | number | boolean>);
+  const overrides = Object.assign({ 'modules.edged.rootDirectory': edgedRootDirectory(o.defects ?? []) }, ...configs);
   const yaml = renderEdgecoreYaml({ nodeName, server: o.controlPlane.url, token: o.controlPlane.token, sandboxImage: o.sandboxImage ?? 'edgecert/busybox:lab', overrides });
   const fp = createHash('sha256').update(yaml).update(agentHash).update(JSON.stringify(defects)).update(String(init)).digest('hex').slice(0, 16);
   const flags = standInFlags(defects);
@@ -100,15 +102,20 @@ export async function edgeUp(board: BoardSpec, o: EdgeUpOptions): Promise<EdgeUp
   if (has('kubelet_running')) startSupervised(o.stateDir, board.id, init, 'kubelet-decoy', ['sh', '-c', 'mkdir -p /run/edgecert && ln -sf "$(command -v sleep)" /run/edgecert/kubelet && exec /run/edgecert/kubelet 2147483647']);
   writeFingerprint(o.stateDir, board.id, fp);
 
-  if (wantEdgecore && (o.waitReadyMs ?? 60_000) > 0 && !has('edgecore_slow_registration')) {
-    await announceGateway(board, o, nodeName, !has('edgemesh_proxy_missing'));
+  // a hostnameOverride other than the board's node name (edgecore_config) registers another Node: nothing to wait for
+  const renamed = (overrides as Record<string, unknown>)['modules.edged.hostnameOverride'] ?? nodeName;
+  if (wantEdgecore && (o.waitReadyMs ?? 60_000) > 0 && !has('edgecore_slow_registration') && renamed === nodeName) {
+    await announceGateway(board, o, nodeName);
   }
   log.info(`board ${board.id}: edge stand-ins started (node ${nodeName}${defects.length ? `, defects ${defects.map((d) => d.name).join(', ')}` : ''})`);
   return { board: board.id, nodeName, action: 'started', ms: Math.round(performance.now() - t0) };
 }
 
-/** Wait for the Node to register Ready, then record the board's mesh gateway on it (read by the EdgeMesh suite). */
-async function announceGateway(board: BoardSpec, o: EdgeUpOptions, nodeName: string, gateway: boolean): Promise<void> {
+/**
+ * Wait for the Node to register Ready, then record the board's mesh gateway on it (read by the EdgeMesh suite). The
+ * route is the lab's configuration, so it is recorded even when edgemesh_proxy_missing leaves nothing listening there.
+ */
+async function announceGateway(board: BoardSpec, o: EdgeUpOptions, nodeName: string): Promise<void> {
   const k = kubeClient({ server: o.controlPlane.url, ca: readFileSync(o.controlPlane.caFile), token: o.controlPlane.token });
   try {
     await waitFor(`node ${nodeName} Ready (edgecore stand-in on ${board.id})`, o.waitReadyMs ?? 60_000, async () => {
@@ -116,7 +123,7 @@ async function announceGateway(board: BoardSpec, o: EdgeUpOptions, nodeName: str
       const ready = (r.body?.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status;
       return { done: r.status === 200 && ready === 'True', state: r.status === 200 ? `Ready=${ready}` : `HTTP ${r.status}` };
     }, { intervalMs: 300 });
-    const value = gateway ? `${board.virtual?.address}:${MESH_GATEWAY_PORT}` : null;
+    const value = `${board.virtual?.address}:${MESH_GATEWAY_PORT}`;
     await k.must('PATCH', `/api/v1/nodes/${nodeName}`, { metadata: { annotations: { [MESH_GATEWAY_ANNOTATION]: value } } }, 'application/merge-patch+json');
   } catch (e) {
     throw infra(`board ${board.id}: the edgecore stand-in did not bring node ${nodeName} Ready; see ${edgePaths(o.stateDir, board.id).log('edgecore')}`, { cause: e });
