@@ -39,6 +39,18 @@ describe('defect files', () => {
     ]);
   });
 
+  it('takes the edge stand-ins\' defects with edge-defects.ts\'s argument schemas, netns boards only', () => {
+    expect(parseDefects({ defects: [{ edgemesh_flaky: 10 }, { edgecore_misreport: ['arch'] }, 'edgecore_stopped'] }, 'x.yaml', 'netns')).toEqual([
+      { name: 'edgemesh_flaky', arg: 10 },
+      { name: 'edgecore_misreport', arg: ['arch'] },
+      { name: 'edgecore_stopped', arg: undefined },
+    ]);
+    expect(() => parseDefects({ defects: [{ edgemesh_flaky: 1 }] }, 'x.yaml', 'netns')).toThrow(/bad argument for `edgemesh_flaky`/);
+    expect(() => parseDefects({ defects: [{ edgecore_misreport: ['cpu'] }] }, 'x.yaml', 'netns')).toThrow(/bad argument/);
+    expect(() => parseDefects({ defects: ['edgecore_crashes'] }, 'x.yaml', 'netns')).toThrow(/unknown defect `edgecore_crashes`/);
+    expect(() => parseDefects({ defects: ['kubelet_running'] }, 'x.yaml', 'qemu')).toThrow(/netns boards only/);
+  });
+
   it('harness/virtual-lab/defect-lab/devices.yaml has one board per defect file, each valid for a netns board', async () => {
     const { readdirSync } = await import('node:fs');
     const files = readdirSync(join(REPO_DIR, 'harness/virtual-lab/defect-lab/defects')).filter((f) => f.endsWith('.yaml'));
