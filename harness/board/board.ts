@@ -75,15 +75,24 @@ export class Board {
   }
 }
 
-// Every docker API call is timed so reports can split a run into board time and harness overhead.
+// Every docker API call is timed so reports can split a run into board time and harness overhead. The socket
+// timeout (a hung dockerd must not hang a check) cannot apply to calls that legitimately block, like `wait`:
+// their callers bound them with their own deadline.
 function timeDockerApi(docker: Docker): void {
-  const modem = docker.modem as { dial: (opts: unknown, cb: (err: unknown, data: unknown) => void) => unknown };
+  const modem = docker.modem as { timeout?: number; dial: (opts: { path?: string }, cb: (err: unknown, data: unknown) => void) => unknown };
   const dial = modem.dial.bind(modem);
   modem.dial = (opts, cb) => {
     const start = performance.now();
-    return dial(opts, (err, data) => {
-      recordDockerApi(performance.now() - start);
-      cb(err, data);
-    });
+    const blocking = /\/containers\/[^/]+\/(wait|attach)\b/.test(opts?.path ?? '');
+    const saved = modem.timeout;
+    if (blocking) modem.timeout = undefined;
+    try {
+      return dial(opts, (err, data) => {
+        recordDockerApi(performance.now() - start);
+        cb(err, data);
+      });
+    } finally {
+      modem.timeout = saved;
+    }
   };
 }
