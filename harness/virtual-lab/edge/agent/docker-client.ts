@@ -1,5 +1,6 @@
 // The board's dockerd over its unix socket, raw: dockerode would pull in ssh2 and friends for nothing.
 import { request } from 'node:http';
+import { readAnswer } from './http-body.ts';
 
 export interface DockerResponse {
   status: number;
@@ -26,19 +27,7 @@ export function dockerClient(socketPath: string): DockerClient {
       const req = request(
         { socketPath, path, method, headers: { host: 'docker', ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}) }, timeout: timeoutMs },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              // plain text answer
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
-          });
-          res.on('error', reject);
+          readAnswer(res).then(resolve, reject);
         },
       );
       req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path}: no answer within ${timeoutMs} ms`)));

@@ -1,6 +1,7 @@
 // A lean Kubernetes REST client for the edge stand-ins: JSON requests and watch streams over one keep-alive HTTPS
 // agent. @kubernetes/client-node would triple the stand-in's memory, and its RSS is what the budget suite measures.
 import { Agent, request } from 'node:https';
+import { readAnswer } from './http-body.ts';
 
 export interface KubeTarget {
   server: string;
@@ -54,19 +55,7 @@ export function kubeClient(t: KubeTarget, opts: { timeoutMs?: number } = {}): Ku
       const req = request(
         { host: base.hostname, port: base.port || 443, path, method, agent, headers: headers(data ? contentType : undefined, data?.length), timeout: timeoutMs },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              // not JSON: keep the text
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
-          });
-          res.on('error', reject);
+          readAnswer(res).then(resolve, reject);
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
