@@ -1,9 +1,9 @@
+import { usageError } from '../helpers/usage-error.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAllocator } from '../../harness/allocator/index.ts';
 import { FileAllocator } from '../../harness/allocator/file-backend.ts';
 import { formatStatus } from '../../harness/allocator/format.ts';
 import { selectBoards } from '../../harness/allocator/select.ts';
-import { EdgecertError } from '../../harness/core/errors.ts';
 import { Inventory } from '../../harness/inventory/schema.ts';
 import { testBoards } from './fixtures/boards.ts';
 import { cleanup, tempDir } from './helpers.ts';
@@ -21,16 +21,6 @@ const inv = Inventory.parse({
 });
 
 const ids = (sel: Parameters<typeof selectBoards>[1]) => selectBoards(inv, sel).map((b) => b.id);
-function usageError(fn: () => unknown): EdgecertError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EdgecertError);
-    expect((e as EdgecertError).outcome).toBe('USAGE');
-    return e as EdgecertError;
-  }
-  throw new Error('expected a USAGE error');
-}
 
 describe('selectBoards', () => {
   it('filters by pool, board, tags and features (all must match)', () => {

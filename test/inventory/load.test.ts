@@ -1,8 +1,8 @@
+import { usageError } from '../helpers/usage-error.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EdgecertError } from '../../harness/core/errors.ts';
 import { loadInventory } from '../../harness/inventory/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgecert-inv-'));
@@ -20,16 +20,6 @@ const board = (extra = '', transport = '{ type: local }') => `
     transport: ${transport}${extra}`;
 const inv = (boards: string, lab = 'lab: { name: t }') => `apiVersion: edgecert/v1\n${lab}\nboards:${boards}\n`;
 
-function errorOf(fn: () => unknown): EdgecertError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EdgecertError);
-    expect((e as EdgecertError).outcome).toBe('USAGE');
-    return e as EdgecertError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('inventory (devices.yaml)', () => {
   it('loads the committed virtual lab', () => {
@@ -40,43 +30,43 @@ describe('inventory (devices.yaml)', () => {
 
   it('names file, line, path and expectation for an unknown key', () => {
     const f = write('unknown.yaml', inv(board('\n    colour: blue')));
-    expect(errorOf(() => loadInventory(f)).message).toBe(`${f}:10: inventory at \`boards[0].colour\`: unknown key \`colour\``);
+    expect(usageError(() => loadInventory(f)).message).toBe(`${f}:10: inventory at \`boards[0].colour\`: unknown key \`colour\``);
   });
 
   it('rejects a wrong type with the line of the value', () => {
     const f = write('type.yaml', inv(board('', '{ type: ssh, host: h, port: "22", user: u, keyPath: k, hostKey: ssh-ed25519 AAAA }')));
-    const m = errorOf(() => loadInventory(f)).message;
+    const m = usageError(() => loadInventory(f)).message;
     expect(m).toContain(`${f}:9: inventory at \`boards[0].transport.port\``);
     expect(m).toMatch(/expected number/);
   });
 
   it('rejects an unknown os and a bad transport type', () => {
     const f = write('os.yaml', inv(board().replace('os: linux', 'os: windows')));
-    expect(errorOf(() => loadInventory(f)).message).toMatch(/boards\[0\]\.os.*android.*openharmony.*linux/);
+    expect(usageError(() => loadInventory(f)).message).toMatch(/boards\[0\]\.os.*android.*openharmony.*linux/);
     const g = write('tr.yaml', inv(board('', '{ type: telnet }')));
-    expect(errorOf(() => loadInventory(g)).message).toContain('boards[0].transport.type');
+    expect(usageError(() => loadInventory(g)).message).toContain('boards[0].transport.type');
   });
 
   it('rejects duplicate board ids naming both', () => {
     const f = write('dup.yaml', inv(board() + board()));
-    expect(errorOf(() => loadInventory(f)).message).toMatch(/:\d+: .*boards\[1\]\.id.*duplicate board id `b1` \(first at boards\[0\]\)/);
+    expect(usageError(() => loadInventory(f)).message).toMatch(/:\d+: .*boards\[1\]\.id.*duplicate board id `b1` \(first at boards\[0\]\)/);
   });
 
   it('rejects a missing defects file and a missing inventory', () => {
     const f = write('def.yaml', inv(board('\n    virtual: { kind: netns, defects: nope.yaml }')));
-    expect(errorOf(() => loadInventory(f)).message).toMatch(/boards\[0\]\.virtual\.defects.*nope\.yaml does not exist/);
-    expect(errorOf(() => loadInventory(join(dir, 'absent.yaml'))).message).toMatch(/absent\.yaml: cannot read inventory \(ENOENT\)/);
+    expect(usageError(() => loadInventory(f)).message).toMatch(/boards\[0\]\.virtual\.defects.*nope\.yaml does not exist/);
+    expect(usageError(() => loadInventory(join(dir, 'absent.yaml'))).message).toMatch(/absent\.yaml: cannot read inventory \(ENOENT\)/);
   });
 
   it('rejects broken YAML with a line and duplicate keys', () => {
     const f = write('broken.yaml', 'apiVersion: edgecert/v1\nlab: { name: t\nboards: []\n');
-    expect(errorOf(() => loadInventory(f)).message).toMatch(/broken\.yaml:\d+: not valid YAML/);
+    expect(usageError(() => loadInventory(f)).message).toMatch(/broken\.yaml:\d+: not valid YAML/);
     const g = write('dupkey.yaml', 'apiVersion: edgecert/v1\napiVersion: edgecert/v1\n');
-    expect(errorOf(() => loadInventory(g)).message).toMatch(/dupkey\.yaml:2: not valid YAML/);
+    expect(usageError(() => loadInventory(g)).message).toMatch(/dupkey\.yaml:2: not valid YAML/);
   });
 
   it('requires apiVersion edgecert/v1 and at least one board', () => {
     const f = write('api.yaml', 'apiVersion: v2\nlab: { name: t }\nboards: []\n');
-    expect(errorOf(() => loadInventory(f)).message).toMatch(/apiVersion/);
+    expect(usageError(() => loadInventory(f)).message).toMatch(/apiVersion/);
   });
 });
