@@ -9,6 +9,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   input?: string;
   timeoutMs?: number;
+  /** a non-zero exit that is an answer, not a failure (apt-cache exits 100 when it knows none of the names) */
+  acceptExit?: (exitCode: number, stderr: string) => boolean;
 }
 
 /** Run a host command to completion; return stdout, throw INFRA (with stderr tail) on non-zero exit. */
@@ -24,7 +26,8 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     stripFinalNewline: false,
     maxBuffer: 256 * 1024 * 1024,
   });
-  if (r.exitCode !== 0 || r.timedOut) {
+  const ok = r.exitCode === 0 || (r.exitCode !== undefined && !!opts.acceptExit?.(r.exitCode, String(r.stderr ?? '')));
+  if (!ok || r.timedOut) {
     const stderr = String(r.stderr ?? '');
     const why = r.timedOut ? 'timed out' : r.exitCode === undefined ? `failed: ${r.shortMessage}` : `exited ${r.exitCode}`;
     throw infra(`host command ${why}: ${cmd.slice(0, 200)}`, {
