@@ -8,6 +8,7 @@ import { parseIpRules, seedRulePolicyProblems } from '../harness/parse/network-i
 import { findMasquerade, parseIptablesRules, traverse, type Packet, type Verdict } from '../harness/parse/network-iptables.ts';
 import { formatCidr, parseCidr, parseIpv4 } from '../harness/parse/network-ipv4.ts';
 import { loopbackAddressesOf, parseHosts, parseResolvConf } from '../harness/parse/network-resolv.ts';
+import { clockSkew, parseEpochSeconds } from '../harness/parse/network-clock.ts';
 import { defaultRoutes, parseProcNetRoute } from '../harness/parse/network-route.ts';
 import { firstLine, garbled, toolMissing } from '../harness/parse/network-tools.ts';
 import { splitSections } from '../harness/parse/security-sections.ts';
@@ -202,6 +203,34 @@ suite('network', () => {
       c.assert(r.exitCode === 0, `/etc/hosts cannot be read: ${firstLine(r)}`);
       const loop = loopbackAddressesOf(parseHosts(r.stdout), 'localhost');
       c.assert(loop.length > 0, '/etc/hosts has no line mapping `localhost` to an IPv4 loopback address (127.0.0.0/8)');
+    },
+  );
+
+  check(
+    {
+      id: 'NET-CLOCK-SYNC',
+      title: "The board's clock agrees with the lab host's",
+      requirement:
+        "The board's wall clock MUST be within the profile's bound (thresholds.clockSkewMaxS, default 60 s) of the lab host's, since edgecore's TLS to cloudcore rejects certificates that are not yet (or no longer) valid at the board's time.",
+      source:
+        'RK3568/DAYU200 boards without an RTC battery boot with a clock in the past; edgecore then fails every handshake with "x509: certificate has expired or is not yet valid" (Go crypto/x509 validity check; KubeEdge edgehub/cloudhub TLS with certificates issued by cloudcore)',
+      remediation: 'sync the clock at boot (NTP: `ntpd -q -p <server>` / `busybox ntpd`, OpenHarmony/Android time sync), or set it once with `date -s @<epoch>`; fit an RTC battery so the clock survives power-off',
+    },
+    async (c) => {
+      const hostBeforeMs = Date.now();
+      const r = await c.run('date -u +%s', { timeout: c.timeouts.command });
+      const hostAfterMs = Date.now();
+      c.assert(!r.timedOut && r.exitCode === 0, `\`date -u +%s\` failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${firstLine(r)}`);
+      const boardS = parseEpochSeconds(r.stdout);
+      c.assert(boardS !== undefined, `\`date -u +%s\` did not print seconds since the epoch: ${JSON.stringify(r.stdout.slice(0, 80))}`);
+      const { skewS, uncertaintyS } = clockSkew({ boardS: boardS!, hostBeforeMs, hostAfterMs });
+      c.measure('board clock minus lab host clock', skewS, 's');
+      const max = c.profile.thresholds.clockSkewMaxS;
+      const at = (ms: number) => new Date(ms).toISOString();
+      c.assert(
+        Math.abs(skewS) <= max + uncertaintyS,
+        `the board's clock is ${Math.abs(skewS)} s ${skewS < 0 ? 'behind' : 'ahead of'} the lab host's (board ${at(boardS! * 1000)}, host ${at(hostBeforeMs)}; bound ${max} s, thresholds.clockSkewMaxS)`,
+      );
     },
   );
 

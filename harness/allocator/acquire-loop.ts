@@ -50,8 +50,8 @@ export async function acquireWithWait(
       if (!claimed) continue;
       if (claimed.health !== 'unknown' || !req.healthCheck) return claimed.lease;
       const checked = await healthChecked(allocator, claimed.lease, specs.get(cand.boardId) as BoardSpec, req.healthCheck);
-      if (typeof checked === 'object') return checked;
-      if (checked === 'failed') skipped.set(cand.boardId, 'failed its health check during this acquire');
+      if (typeof checked === 'object' && 'token' in checked) return checked;
+      if (typeof checked === 'object') skipped.set(cand.boardId, `failed its health check during this acquire: ${checked.failed}`);
     }
 
     const now = Date.now();
@@ -81,14 +81,16 @@ async function healthChecked(
   lease: Lease,
   board: BoardSpec,
   check: (board: BoardSpec) => Promise<boolean>,
-): Promise<Lease | 'failed' | 'lost'> {
+): Promise<Lease | { failed: string } | 'lost'> {
   const held = holdLease(allocator, lease);
   let passed = false;
+  let why = 'the check answered false';
   try {
     passed = await check(board);
     if (!passed) log.warn(`board ${board.id} failed its health check`);
   } catch (err) {
-    log.warn(`board ${board.id} health check threw: ${errorChain(err)}`);
+    why = errorChain(err);
+    log.warn(`board ${board.id} health check threw: ${why}`);
   }
   if (held.lost) return 'lost';
   try {
@@ -99,7 +101,7 @@ async function healthChecked(
   }
   if (!passed) {
     await held.release();
-    return 'failed';
+    return { failed: why };
   }
   return held.lost ? 'lost' : held.detach();
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { holderGone } from './holder-identity.ts';
 import type { BoardState } from './types.ts';
 
 // The on-disk truth of one board under <stateDir>/leases/<boardId>.json; unknown keys are tolerated for newer writers.
@@ -9,6 +10,8 @@ const LeaseRecord = z.object({
   token: z.string(),
   acquiredAt: z.number(),
   expiresAt: z.number(),
+  /** the holding process; absent in records of older writers (those expire by TTL only) */
+  holder: z.object({ host: z.string(), pid: z.number().int(), start: z.string() }).optional(),
 });
 
 export const BoardRecord = z.object({
@@ -64,8 +67,9 @@ function unreadable(boardId: string, path: string, why: string): ReadRecord {
   };
 }
 
+/** Held: not expired, and not held by a process of this host that is gone (a SIGKILLed run frees its board at once). */
 export function isLeased(rec: BoardRecord, now: number): boolean {
-  return rec.lease !== null && rec.lease.expiresAt > now;
+  return rec.lease !== null && rec.lease.expiresAt > now && !holderGone(rec.lease.holder);
 }
 
 export function toBoardState(read: ReadRecord, now: number): BoardState {

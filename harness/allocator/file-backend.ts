@@ -10,6 +10,7 @@ import { writeFileAtomic } from './atomic-write.ts';
 import { plural } from './format.ts';
 import { isLeased, readRecord, recordPath, toBoardState, type BoardRecord, type ReadRecord } from './board-record.ts';
 import { staleMsFor, withBoardMutex } from './board-mutex.ts';
+import { selfHolder } from './holder-identity.ts';
 import {
   LeaseLostError,
   type AcquireRequest,
@@ -126,13 +127,15 @@ export class FileAllocator implements Allocator {
   private async tryClaim(boardId: string, owner: string): Promise<{ lease: Lease; health: Health } | null> {
     return this.mutate(boardId, ({ rec }, now) => {
       if (isLeased(rec, now) || rec.health === 'bad') return { result: null };
-      if (rec.lease) log.info(`board ${boardId}: lease of ${rec.lease.owner} expired at ${at(rec.lease.expiresAt)}; taking it over`);
+      if (rec.lease && rec.lease.expiresAt > now) {
+        log.warn(`board ${boardId}: holder ${rec.lease.owner} (pid ${rec.lease.holder?.pid} on this host) is gone; taking its lease over before it expires`);
+      } else if (rec.lease) log.info(`board ${boardId}: lease of ${rec.lease.owner} expired at ${at(rec.lease.expiresAt)}; taking it over`);
       const token = randomBytes(16).toString('hex');
       registerSecret(token);
       const lease: Lease = { boardId, owner, token, acquiredAt: now, expiresAt: now + this.ttlMs };
       const { acquiredAt, expiresAt } = lease;
       return {
-        next: { ...rec, lease: { owner, token, acquiredAt, expiresAt }, lastAcquiredAt: now },
+        next: { ...rec, lease: { owner, token, acquiredAt, expiresAt, holder: selfHolder() }, lastAcquiredAt: now },
         result: { lease, health: rec.health },
       };
     });

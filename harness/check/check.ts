@@ -7,6 +7,7 @@ import { redact } from '../core/redact.ts';
 import { renderResult } from '../core/result.ts';
 import type { BoardHandle } from '../fixtures/board-fixture.ts';
 import { boardTest } from '../fixtures/index.ts';
+import { allureDescription, allureLabels, BOARD_PARAMETER } from '../report/allure-identity.ts';
 import { appendResult, readResults } from '../report/results-file.ts';
 import { CheckContext } from './context.ts';
 import { CheckMeta, type CheckMetaInput, type SuiteName } from './meta.ts';
@@ -130,18 +131,10 @@ function blockedBy(meta: CheckMeta, h: BoardHandle): string | undefined {
 }
 
 async function reportToAllure(meta: CheckMeta, r: CheckResult): Promise<void> {
-  await allure.label('suite', meta.suite);
-  await allure.label('parentSuite', r.board);
-  await allure.label('tag', meta.id);
-  await allure.label('checkId', meta.id);
-  await allure.label('board', r.board);
-  await allure.label('profile', r.profile);
-  await allure.label('severity', meta.severity);
-  await allure.label('outcome', r.outcome);
-  await allure.description(
-    `**${meta.requirement}**\n\nSource: ${meta.source}\n\nRemediation: ${meta.remediation}${r.message ? `\n\n${r.outcome}: ${redact(r.message)}` : ''}${r.finding ? `\n\nFinding: ${redact(r.finding)}` : ''}`,
-  );
-  for (const m of r.measurements) await allure.parameter(m.name, `${m.value} ${m.unit}`);
+  for (const l of allureLabels(meta, r.board, r.profile, r.outcome)) await allure.label(l.name, l.value);
+  await allure.parameter(BOARD_PARAMETER, r.board);
+  await allure.description(allureDescription(meta, r));
+  for (const m of r.measurements) await allure.parameter(m.name, `${m.value} ${m.unit}`, { excluded: true });
   if (r.outcome === 'FAIL' || r.outcome === 'INFRA' || r.finding) {
     if (r.commands.length) await allure.attachment('commands', redact(r.commands.map(renderResult).join('\n\n')), 'text/plain');
     for (const n of r.notes) await allure.attachment(n.name, redact(n.text), 'text/plain');

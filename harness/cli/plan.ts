@@ -22,7 +22,7 @@ export function catalogue(): Promise<CheckMeta[]> {
 }
 
 /** Which checks each board will run: its profile's suites, narrowed by --suite and --grep. */
-export function planBoard(board: BoardSpec, all: CheckMeta[], sel: Selection): { plan: BoardPlan; profile: Profile; files: string[] } {
+export function planBoard(board: BoardSpec, all: CheckMeta[], sel: Selection): { plan: BoardPlan; checks: CheckMeta[]; profile: Profile; files: string[] } {
   const profile = loadProfile(sel.profile ?? board.profile);
   let suites: string[] = profile.suites;
   if (sel.suites?.length) {
@@ -32,7 +32,8 @@ export function planBoard(board: BoardSpec, all: CheckMeta[], sel: Selection): {
   }
   const planned = all.filter((c) => suites.includes(c.suite) && (!sel.grep || sel.grep.test(`${c.id}: ${c.title}`)));
   return {
-    plan: { board: board.id, model: board.model, os: board.os, profile: profile.name, planned },
+    plan: { board: board.id, model: board.model, os: board.os, profile: profile.name, planned: planned.map(({ id, suite, title }) => ({ id, suite, title })) },
+    checks: planned,
     profile,
     files: suiteFiles(suites).filter((s) => planned.some((c) => c.suite === s.suite)).map((s) => s.file),
   };

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { createAllocator, holdLease, selectBoards, type Allocator } from '../allocator/index.ts';
-import { errorChain, usage } from '../core/errors.ts';
+import { errorChain, infra, usage } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { EXIT } from '../core/outcome.ts';
 import { registerSecret } from '../core/redact.ts';
@@ -12,6 +12,8 @@ import { loadInventory } from '../inventory/load.ts';
 import type { BoardSpec, Inventory } from '../inventory/schema.ts';
 import { writeAllureHtml } from '../report/allure-html.ts';
 import { toJunit } from '../report/junit.ts';
+import type { CheckMeta } from '../check/meta.ts';
+import { recordBoardInfra } from '../report/board-infra.ts';
 import { buildSummary, writeJsonAtomic, type BoardPlan, type Summary } from '../report/summary.ts';
 import { runEnvVars } from '../fixtures/run-env.ts';
 import { catalogue, planBoard, type Selection } from './plan.ts';
@@ -93,14 +95,23 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
   process.on('SIGTERM', onSignal);
 
   try {
-    if (opts.labUp ?? planned.some((p) => p.board.virtual)) await bringUpVirtualBoards(inv, invPath, planned.map((p) => p.board));
+    // a board the lab could not bring up is INFRA on every planned check; the others run on
+    if (opts.labUp ?? planned.some((p) => p.board.virtual)) {
+      const down = await bringUpVirtualBoards(inv, planned.map((p) => p.board));
+      for (const p of planned.filter((x) => down.has(x.board.id))) {
+        p.plan.infraError = `lab up failed: ${down.get(p.board.id)}`;
+        recordBoardInfra({ runId, runDir, board: p.board.id, profile: p.plan.profile, planned: p.checks, reason: p.plan.infraError });
+      }
+      if (down.size) writeReport(false);
+    }
     const alloc = createAllocator(inv);
-    const queue = planned.filter((p) => p.plan.planned.length);
+    const queue = planned.filter((p) => p.plan.planned.length && !p.plan.infraError);
     const width = Math.max(1, opts.parallel ?? 4);
     await Promise.all(
       Array.from({ length: Math.min(width, queue.length) }, async () => {
         for (let p = queue.shift(); p && !interrupted; p = queue.shift()) {
-          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, files: p.files, plan: p.plan, profileName: opts.profile, certify: opts.certify, children, isInterrupted: () => interrupted !== undefined });
+          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, files: p.files, plan: p.plan, checks: p.checks, suiteChecks: all.filter((c) => p.checks.some((x) => x.suite === c.suite)).length, profileName: opts.profile, certify: opts.certify, children, isInterrupted: () => interrupted !== undefined });
+          if (p.plan.infraError) recordBoardInfra({ runId, runDir, board: p.board.id, profile: p.plan.profile, planned: p.checks, reason: p.plan.infraError });
           writeReport(false);
         }
       }),
@@ -116,13 +127,20 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
   return { exitCode: interrupted ? EXIT.INFRA_OR_USAGE : summary.exitCode, runDir, summary };
 }
 
-async function bringUpVirtualBoards(inv: Inventory, invPath: string, boards: BoardSpec[]): Promise<void> {
+/** Bring up the selected virtual boards; returns why each board that did not come up failed (all of them when a shared
+ *  part of the lab, such as its bridge or control plane, failed). */
+async function bringUpVirtualBoards(inv: Inventory, boards: BoardSpec[]): Promise<Map<string, string>> {
   const virtual = boards.filter((b) => b.virtual).map((b) => b.id);
-  if (!virtual.length) return;
+  if (!virtual.length) return new Map();
   log.info(`bringing up virtual boards: ${virtual.join(', ')}`);
   const { labUp } = await import('../virtual-lab/lab.ts');
-  await labUp(inv, { boards: virtual });
-  void invPath;
+  try {
+    const r = await labUp(inv, { boards: virtual, keepGoing: true });
+    return new Map(r.boards.filter((b) => !b.ok).map((b) => [b.id, b.error ?? 'unknown error']));
+  } catch (err) {
+    log.error(`lab up: ${errorChain(err)}`);
+    return new Map(virtual.map((id) => [id, errorChain(err)]));
+  }
 }
 
 interface BoardRun {
@@ -134,6 +152,9 @@ interface BoardRun {
   board: BoardSpec;
   files: string[];
   plan: BoardPlan;
+  checks: CheckMeta[];
+  /** how many checks the suite files hold in all */
+  suiteChecks: number;
   profileName?: string;
   certify?: boolean;
   children: Set<ChildProcess>;
@@ -174,7 +195,9 @@ async function runBoard(r: BoardRun): Promise<void> {
       ...runEnvVars({ runId: r.runId, runDir: r.runDir, inventory: r.invPath, board: r.board.id, profile: r.profileName, lease: JSON.stringify({ boardId: lease.boardId, owner }), certify: r.certify }),
       FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
     };
-    child = spawn(process.execPath, [vitest, 'run', '--config', join(REPO_ROOT, 'harness/cli/suite-config.ts'), ...r.files], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // only the planned checks run (--grep narrows the plan; a file holds more checks than were asked for)
+    const only = r.checks.length < r.suiteChecks ? ['--testNamePattern', `(^| )(${r.checks.map((c) => c.id).join('|')}): `] : [];
+    child = spawn(process.execPath, [vitest, 'run', '--config', join(REPO_ROOT, 'harness/cli/suite-config.ts'), ...only, ...r.files], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     r.children.add(child);
     const prefix = (s: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
       let buf = '';
@@ -208,33 +231,34 @@ function readBoardInfra(r: BoardRun): boolean {
 }
 
 /** LAVA habit: a board whose health is unknown must answer through its transport before it is handed out;
- *  one that does not is power-cycled once when the inventory says how (power.cycle, an argv run without a shell). */
+ *  one that does not is power-cycled once when the inventory says how (power.cycle, an argv run without a shell).
+ *  A board that still does not answer throws why, which the run reports as INFRA on each of its checks. */
 async function quickHealthCheck(board: BoardSpec): Promise<boolean> {
   const { createTransport } = await import('../transport/factory.ts');
-  const answers = async (waitMs: number): Promise<boolean> => {
+  const answers = async (waitMs: number): Promise<void> => {
     const t = await createTransport(board);
     try {
       if (waitMs) await t.waitOnline(waitMs);
       const r = await t.exec('true', { timeout: 15_000 });
-      return r.exitCode === 0;
-    } catch (err) {
-      log.warn(`health check of ${board.id} failed: ${(err as Error).message}`);
-      return false;
+      if (r.exitCode !== 0) throw infra(`\`true\` exited ${r.exitCode} on the board`);
     } finally {
       await t.close().catch(() => undefined);
     }
   };
-  if (await answers(0)) return true;
-  const cycle = board.power?.cycle;
-  if (!cycle?.length) return false;
-  log.warn(`${board.id}: power-cycling (${cycle.join(' ')}) after a failed health check`);
+  try {
+    await answers(0);
+    return true;
+  } catch (err) {
+    const cycle = board.power?.cycle;
+    if (!cycle?.length) throw err;
+    log.warn(`${board.id}: power-cycling (${cycle.join(' ')}) after a failed health check: ${errorChain(err)}`);
+  }
+  const cycle = board.power!.cycle!;
   const { execa } = await import('execa');
   const r = await execa(cycle[0]!, cycle.slice(1), { reject: false, timeout: 60_000 });
-  if (r.exitCode !== 0) {
-    log.warn(`${board.id}: power cycle command exited ${r.exitCode}: ${String(r.stderr).slice(0, 200)}`);
-    return false;
-  }
-  return answers(120_000);
+  if (r.exitCode !== 0) throw infra(`power cycle command exited ${r.exitCode}: ${String(r.stderr).slice(0, 200)}`);
+  await answers(120_000);
+  return true;
 }
 
 /** The certification bundle: a reviewer verifies it offline with `sha256sum -c SHA256SUMS` in the run directory. */

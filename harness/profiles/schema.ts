@@ -78,6 +78,8 @@ export const Thresholds = z.strictObject({
   edgecoreRssMb: z.number().positive().default(70),
   podStartP99Ms: z.number().positive().default(5_000),
   meshP99Ms: z.number().positive().default(500),
+  /** how far the board's clock may be from the lab host's: TLS to cloudcore fails on a clock outside a certificate's validity */
+  clockSkewMaxS: z.number().positive().default(60),
 });
 
 export const Profile = z.strictObject({
@@ -90,7 +92,7 @@ export const Profile = z.strictObject({
   kernel: KernelPolicy.prefault({}),
   cgroups: CgroupPolicy.prefault({}),
   storage: StoragePolicy.prefault({}),
-  thresholds: Thresholds.default({ diskTotalMb: 1024, diskFreeMb: 512, diskUsedPctMax: 90, edgecoreRssMb: 70, podStartP99Ms: 5000, meshP99Ms: 500 }),
+  thresholds: Thresholds.default({ diskTotalMb: 1024, diskFreeMb: 512, diskUsedPctMax: 90, edgecoreRssMb: 70, podStartP99Ms: 5000, meshP99Ms: 500, clockSkewMaxS: 60 }),
   timeouts: Timeouts.prefault({}),
   waivers: z.array(Waiver).default([]),
   /** certify: security findings FAIL; nightly: reported as findings (PASS with a finding attached) */

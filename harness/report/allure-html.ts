@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { log } from '../core/log.ts';
 
-/** A single-file, offline Allure report next to the results (allure 3, awesome plugin in single-file mode). */
+/** A single-file, offline Allure report next to the results (allure 3, awesome plugin in single-file mode), its tree
+ *  grouped by board, then suite (labels from allure-identity.ts). */
 export async function writeAllureHtml(runDir: string, title: string): Promise<string | undefined> {
   const results = join(runDir, 'allure-results');
   if (!existsSync(results)) return undefined;
@@ -12,7 +13,7 @@ export async function writeAllureHtml(runDir: string, title: string): Promise<st
   const config = join(runDir, 'allurerc.mjs');
   writeFileSync(
     config,
-    `export default ${JSON.stringify({ name: title, output: out, plugins: { awesome: { options: { singleFile: true, reportName: title } } } })};\n`,
+    `export default ${JSON.stringify({ name: title, output: out, plugins: { awesome: { options: { singleFile: true, reportName: title, groupBy: ['board', 'suite'] } } } })};\n`,
   );
   const bin = join(dirname(fileURLToPath(import.meta.url)), '../../node_modules/allure/cli.js');
   const r = await execa(process.execPath, [bin, 'generate', results, '--config', config], {

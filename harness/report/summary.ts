@@ -5,6 +5,7 @@ import type { CheckMeta } from '../check/meta.ts';
 import type { CheckResult } from '../check/result.ts';
 import { exitCodeFor, OUTCOMES, type Outcome } from '../core/outcome.ts';
 import { redactDeep } from '../core/redact.ts';
+import { completeness, verdictLine, type Completeness } from './completeness.ts';
 import { readResults } from './results-file.ts';
 
 export interface BoardPlan {
@@ -35,6 +36,9 @@ export interface Summary {
     os: string;
     profile: string;
     verdict: 'conformant' | 'non-conformant' | 'incomplete';
+    /** the verdict with how complete it is, e.g. `conformant (38/69 checked, 31 SKIP: ...)` */
+    verdictLine: string;
+    completeness: Completeness;
     totals: Record<Outcome, number>;
     facts?: BoardFacts;
     infraError?: string;
@@ -90,13 +94,17 @@ export function buildSummary(opts: { runId: string; runDir: string; inventory: s
       totals[c.outcome]++;
     }
     const ff = factsFile(opts.runDir, p.board);
+    // certification allows no skips: a SKIP means the requirement was not shown to hold
+    const verdict = bt.FAIL || (opts.certify && bt.SKIP) ? ('non-conformant' as const) : bt.INFRA || bt.NOT_RUN ? ('incomplete' as const) : ('conformant' as const);
+    const done = completeness(checks);
     return {
       id: p.board,
       model: p.model,
       os: p.os,
       profile: p.profile,
-      // certification allows no skips: a SKIP means the requirement was not shown to hold
-      verdict: bt.FAIL || (opts.certify && bt.SKIP) ? ('non-conformant' as const) : bt.INFRA || bt.NOT_RUN ? ('incomplete' as const) : ('conformant' as const),
+      verdict,
+      verdictLine: verdictLine(verdict, done, bt),
+      completeness: done,
       totals: bt,
       ...(existsSync(ff) ? { facts: JSON.parse(readFileSync(ff, 'utf8')) as BoardFacts } : {}),
       ...(p.infraError ? { infraError: p.infraError } : {}),

@@ -51,6 +51,7 @@ export const DEFECTS = {
   token_world_readable: { kinds: ['netns', 'qemu'], arg: flag, summary: 'the edgecore token file is mode 0644' },
   f2fs_module_missing: { kinds: ['qemu'], arg: flag, summary: 'the guest does not load the f2fs module' },
   cpuset_noprefix: { kinds: ['qemu'], arg: flag, summary: 'the guest mounts the cpuset hierarchy with noprefix, as Android init does for /dev/cpuset' },
+  clock_at: { kinds: ['qemu'], arg: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2024-01-01'), summary: 'the guest\'s real-time clock starts at this date (a board without an RTC battery boots in the past)' },
   overlay_module_missing: { kinds: ['qemu'], arg: flag, summary: 'the guest does not load the overlay module: no overlay mounts, dockerd falls back to another storage driver' },
   kernel_config_with: {
     kinds: ['netns'],
@@ -76,6 +77,7 @@ export const DEFECTS = {
   // robustness defects: a broken board must give FAIL/INFRA outcomes, never crash or hang the suite
   tool_missing: { kinds: ['netns'], arg: toolNames, summary: 'these commands are removed from the board (not found on any PATH directory)' },
   garbage_output: { kinds: ['netns'], arg: toolNames, summary: 'these commands print truncated output followed by binary garbage' },
+  sshd_config_broken: { kinds: ['netns'], arg: flag, summary: 'the board sshd exits at once on an unknown option: the board never answers, lab up fails for it alone' },
   dockerd_hangs: { kinds: ['netns'], arg: flag, summary: 'the board dockerd is frozen (SIGSTOP): its socket accepts but never answers' },
 } satisfies Record<string, DefectInfo>;
 

@@ -25,6 +25,8 @@ export interface LabOptions {
   boards?: string[];
   /** directory relative paths of the inventory resolve against (default: the repository) */
   baseDir?: string;
+  /** up: report a board that failed in its result instead of throwing (a run goes on with the others) */
+  keepGoing?: boolean;
 }
 
 export interface LabBoardResult {
@@ -208,7 +210,7 @@ export async function labUp(inv: Inventory, opts: LabOptions = {}): Promise<LabU
 
     const failed = results.filter((r) => !r.ok);
     const result = { ms: Math.round(performance.now() - t0), boards: results, endpoint };
-    if (failed.length) {
+    if (failed.length && !opts.keepGoing) {
       throw new EdgecertError('INFRA', `lab up: ${failed.length} of ${results.length} boards failed: ${failed.map((f) => `${f.id} (${f.error})`).join('; ')}`, {
         evidence: { 'lab up result': JSON.stringify(result, null, 2) },
       });

@@ -8,10 +8,11 @@ afterEach(cleanup);
 const boards = testBoards(['b1']);
 
 describe('a holder that dies', () => {
-  it('SIGKILLed: the board is free again once its lease expires, not before, within ttl + 2 s', async () => {
+  it('SIGKILLed on another host: the board is free again once its lease expires, not before, within ttl + 2 s', async () => {
     const ttlSeconds = 2;
     const stateDir = tempDir();
-    const holder = spawnHolder('hold', { stateDir, ttlSeconds, boards: ['b1'], owner: 'doomed-holder' });
+    // a holder on another lab host: its pid cannot be judged here, only its lease's expiry counts
+    const holder = spawnHolder('hold', { stateDir, ttlSeconds, boards: ['b1'], owner: 'doomed-holder' }, { EDGECERT_LEASE_HOST: 'other-lab-host' });
     const first = await holder.next('holding');
     const alloc = new FileAllocator({ stateDir, ttlSeconds, badAfter: 3, boards });
     await sleep(1500); // past two heartbeats (every ttl/3)
@@ -27,9 +28,30 @@ describe('a holder that dies', () => {
 
     const lease = await alloc.acquire({ candidates: boards, owner: 'survivor', timeoutMs: 10_000 });
     const waited = lease.acquiredAt - killedAt;
-    console.log(`SIGKILLed holder: board recovered ${waited} ms after the kill (ttl ${ttlSeconds * 1000} ms; lease ran to ${(orphan?.expiresAt as number) - killedAt} ms after the kill)`);
+    console.log(`SIGKILLed holder on another host: board recovered ${waited} ms after the kill (ttl ${ttlSeconds * 1000} ms; lease ran to ${(orphan?.expiresAt as number) - killedAt} ms after the kill)`);
     expect(lease.acquiredAt).toBeGreaterThanOrEqual(orphan?.expiresAt as number);
     expect(waited).toBeLessThanOrEqual(ttlSeconds * 1000 + 2000);
+    await alloc.release(lease);
+  });
+
+  it('SIGKILLed on this host: its pid is gone, so the board is free at once, long before the TTL', async () => {
+    const ttlSeconds = 30;
+    const stateDir = tempDir();
+    const holder = spawnHolder('hold', { stateDir, ttlSeconds, boards: ['b1'], owner: 'doomed-local-holder' });
+    await holder.next('holding');
+    const alloc = new FileAllocator({ stateDir, ttlSeconds, badAfter: 3, boards });
+    const [held] = await alloc.status();
+    expect(held?.state).toBe('leased');
+    const killedAt = Date.now();
+    holder.child.kill('SIGKILL');
+    await holder.exited;
+    const [after] = await alloc.status();
+    expect(after?.state).toBe('free');
+    const lease = await alloc.acquire({ candidates: boards, owner: 'survivor', timeoutMs: 5_000 });
+    const waited = lease.acquiredAt - killedAt;
+    console.log(`SIGKILLed holder on this host: board recovered ${waited} ms after the kill (ttl ${ttlSeconds * 1000} ms)`);
+    expect(waited).toBeLessThan(2_000);
+    expect(lease.expiresAt - lease.acquiredAt).toBe(ttlSeconds * 1000);
     await alloc.release(lease);
   });
 

@@ -29,9 +29,10 @@ export interface Holder {
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
 
-export function spawnHolder(mode: 'race' | 'unsafe' | 'hold' | 'hold-own-signals' | 'released', cfg: Record<string, unknown>): Holder {
+export function spawnHolder(mode: 'race' | 'unsafe' | 'hold' | 'hold-own-signals' | 'released', cfg: Record<string, unknown>, env: Record<string, string> = {}): Holder {
   const child = spawn(process.execPath, ['--import', 'tsx', holderScript, mode, JSON.stringify(cfg)], {
     cwd: repoRoot,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

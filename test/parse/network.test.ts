@@ -7,6 +7,7 @@ import { formatCidr, parseCidr, parseIpv4, prefixOfMask } from '../../harness/pa
 import { loopbackAddressesOf, parseHosts, parseResolvConf } from '../../harness/parse/network-resolv.ts';
 import { defaultRoutes, parseProcNetRoute } from '../../harness/parse/network-route.ts';
 import { garbled, toolMissing } from '../../harness/parse/network-tools.ts';
+import { clockSkew, parseEpochSeconds } from '../../harness/parse/network-clock.ts';
 
 // what the garbage_output defect appends to a tool's (halved) answer
 const GARBAGE = '\n\xff\xfe\x1b[7m#%!<garbage\0 truncated>\n';
@@ -296,5 +297,22 @@ describe('missing tools', () => {
     expect(garbled(`0:\tfrom all lookup local\n32766:\tfrom all lo${GARBAGE}`)).toBe(true);
     expect(garbled(Buffer.from([0x30, 0xff, 0x0a]).toString('utf8'))).toBe(true);
     expect(garbled(LINUX_RULES + DOCKER_FILTER)).toBe(false);
+  });
+});
+
+describe('board clock', () => {
+  it('reads `date +%s` and nothing else', () => {
+    expect(parseEpochSeconds('1796687777\n')).toBe(1796687777);
+    expect(parseEpochSeconds('%s\n')).toBeUndefined();
+    expect(parseEpochSeconds('1796687777\u0000\u00ff')).toBeUndefined();
+    expect(parseEpochSeconds('')).toBeUndefined();
+  });
+  it('skew is board minus host around the round trip, with its uncertainty', () => {
+    const host = 1_796_687_777_000;
+    expect(clockSkew({ boardS: 1796687777, hostBeforeMs: host, hostAfterMs: host + 1000 })).toEqual({ skewS: 0, uncertaintyS: 1 });
+    // a board still in 2024 (RTC without battery) is ~2.9 years behind
+    const behind = clockSkew({ boardS: Date.UTC(2024, 0, 1) / 1000, hostBeforeMs: host, hostAfterMs: host + 20 });
+    expect(behind.skewS).toBeLessThan(-90_000_000);
+    expect(behind.uncertaintyS).toBe(0.5);
   });
 });

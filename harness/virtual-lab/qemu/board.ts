@@ -9,7 +9,7 @@ import { waitFor } from '../../core/wait.ts';
 import type { BoardSpec } from '../../inventory/schema.ts';
 import type { DefectSpec } from '../defects.ts';
 import { ensureQemuArtefacts } from './artefacts.ts';
-import { defectLines } from './guest-defects.ts';
+import { defectLines, rtcBase } from './guest-defects.ts';
 import { ensureHostKey } from './host-key.ts';
 import { withLock } from './lock.ts';
 import { boardPaths, QEMU_TIMEOUTS } from './paths.ts';
@@ -105,6 +105,7 @@ async function healthy(p: ReturnType<typeof boardPaths>, host: string, port: num
 export async function qemuBoardUp(board: BoardSpec, ctx: QemuUpContext): Promise<QemuUpResult> {
   const { host, port } = sshEndpoint(board);
   const defects = defectLines(ctx.defects);
+  const rtc = rtcBase(ctx.defects);
   if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) [A-Za-z0-9+/=]+/.test(ctx.authorizedKey.trim())) {
     throw usage(`board ${board.id}: authorizedKey is not an OpenSSH public key line`);
   }
@@ -116,7 +117,7 @@ export async function qemuBoardUp(board: BoardSpec, ctx: QemuUpContext): Promise
     const hostKey = await ensureHostKey(p.hostKeyDir, tools);
     const hostKeyLine = knownHostsLine(host, port, hostKey.publicKey);
     const configHash = createHash('sha256')
-      .update(JSON.stringify([artefacts.key, defects, ctx.authorizedKey.trim(), host, port, hostKey.publicKey, GUEST_DOCKER_TCP_PORT, ctx.labEndpoint ?? null]))
+      .update(JSON.stringify([artefacts.key, defects, ctx.authorizedKey.trim(), host, port, hostKey.publicKey, GUEST_DOCKER_TCP_PORT, ctx.labEndpoint ?? null, rtc ?? null]))
       .digest('hex')
       .slice(0, 16);
 
@@ -143,7 +144,7 @@ export async function qemuBoardUp(board: BoardSpec, ctx: QemuUpContext): Promise
       dockerLoopbackTcpPort: GUEST_DOCKER_TCP_PORT,
     });
 
-    const args = qemuArgs({ boardId: board.id, artefacts, dataDisk: p.dataDisk, seedDisk: p.seedDisk, sshHost: host, sshPort: port, labEndpoint: ctx.labEndpoint });
+    const args = qemuArgs({ boardId: board.id, artefacts, dataDisk: p.dataDisk, seedDisk: p.seedDisk, sshHost: host, sshPort: port, labEndpoint: ctx.labEndpoint, rtcBase: rtc });
     const out = openSync(p.serial, 'w');
     const t0 = performance.now();
     // detached: the board outlives the process that brought it up (`lab up`, then runs)

@@ -19,7 +19,16 @@ export const QEMU_DEFECTS: ReadonlySet<DefectName> = new Set<DefectName>([
   'overlay_module_missing',
   'cpuset_noprefix',
   'namespace_limit_zero',
+  'clock_at',
 ]);
+
+/** The guest's real-time clock at power-on, from a `clock_at: YYYY-MM-DD` defect (qemu's -rtc base=); else the host's. */
+export function rtcBase(defects: readonly DefectSpec[]): string | undefined {
+  const d = defects.find((x) => x.name === 'clock_at');
+  if (!d) return undefined;
+  if (typeof d.arg !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d.arg)) throw usage('clock_at needs a date like 2024-01-01');
+  return `${d.arg}T00:00:00`;
+}
 
 /** One line per defect: `name` or `name ARG ARG...`; throws USAGE for a defect this board cannot carry. */
 export function defectLines(defects: readonly DefectSpec[]): string {
@@ -28,6 +37,7 @@ export function defectLines(defects: readonly DefectSpec[]): string {
     throw usage(`the qemu board cannot inject ${unsupported.join(', ')}; it supports ${[...QEMU_DEFECTS].join(', ')}`);
   }
   return defects
+    .filter((d) => d.name !== 'clock_at') // set on the qemu command line, not by the guest
     .map((d) => {
       if (d.name === 'namespace_limit_zero') {
         const ns = d.arg as string[];

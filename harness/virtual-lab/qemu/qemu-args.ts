@@ -12,6 +12,8 @@ export interface QemuLaunch {
   memMiB?: number;
   /** the lab endpoint on the host (NET-CONTAINER-EGRESS), reachable from the guest at GUEST_LAB_ENDPOINT_IP:port */
   labEndpoint?: { host: string; port: number };
+  /** the guest RTC at power-on (defect clock_at: a board without an RTC battery); default: the host's clock */
+  rtcBase?: string;
 }
 
 /** Where the guest sees the lab endpoint: slirp's restrict=on still honours explicit guest forwards. */
@@ -43,6 +45,7 @@ export function qemuArgs(l: QemuLaunch): string[] {
     '-drive', `if=none,id=seed,file=${l.seedDisk},format=raw,readonly=on`,
     '-device', 'virtio-blk-pci,drive=seed,serial=edgecert-seed',
     '-device', 'virtio-rng-pci',
+    ...(l.rtcBase ? ['-rtc', `base=${l.rtcBase},clock=host`] : []),
     // restrict=on: the guest reaches nothing; only the forwarded ssh port reaches it
     '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:${l.sshHost}:${l.sshPort}-:22${guestfwd(l.labEndpoint)}`,
     '-device', 'virtio-net-pci,netdev=net0,romfile=',

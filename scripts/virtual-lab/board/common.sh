@@ -71,10 +71,11 @@ is_zombie() {
   [ "${s%% *}" = Z ]
 }
 
-wait_port() { # host port seconds
+wait_port() { # host port seconds [pid: give up as soon as it has exited]
   local deadline=$((SECONDS + $3))
   while [ $SECONDS -lt $deadline ]; do
     if timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; then return 0; fi
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then return 1; fi
     sleep 0.2
   done
   return 1
