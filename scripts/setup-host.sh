@@ -6,7 +6,7 @@ NODE_PREFIX="/opt/edgecert-node-${NODE_VERSION}"
 NPM_VERSION="${EDGECERT_NPM_VERSION:-11.21.2}"
 NPM_REGISTRY="${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}"
 APT_PACKAGES=(docker.io adb openssh-server iproute2 iptables busybox-static f2fs-tools qemu-system-arm
-  e2fsprogs binutils xz-utils ca-certificates curl python3 openssl procps tini)
+  e2fsprogs binutils xz-utils ca-certificates curl python3 openssl procps tini kubectl)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { printf '[setup-host] %s\n' "$*" >&2; }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { usage } from '../core/errors.ts';
-import { writeAllureHtml } from '../report/allure-html.ts';
+import { boardVerdicts, writeAllureHtml } from '../report/allure-html.ts';
 import { toJunit } from '../report/junit.ts';
 import { buildSummary, writeJsonAtomic, type Summary } from '../report/summary.ts';
 import { printSummary } from './print.ts';
@@ -17,7 +17,7 @@ export async function reportCommand(dir: string | undefined): Promise<number> {
   const s = buildSummary({ runId: prev.runId, runDir, inventory: prev.inventory, startedAt: prev.startedAt, complete: prev.complete, plans, versions: prev.versions });
   writeJsonAtomic(file, s);
   writeFileSync(join(runDir, 'junit.xml'), toJunit(s));
-  const html = await writeAllureHtml(runDir, `edgecert ${s.runId}`);
+  const html = await writeAllureHtml(runDir, `edgecert ${s.runId}`, boardVerdicts(s));
   printSummary(s, runDir, html);
   return s.exitCode;
 }

@@ -10,10 +10,10 @@ import { EXIT } from '../core/outcome.ts';
 import { registerSecret } from '../core/redact.ts';
 import { loadInventory } from '../inventory/load.ts';
 import type { BoardSpec, Inventory } from '../inventory/schema.ts';
-import { writeAllureHtml } from '../report/allure-html.ts';
+import { boardVerdicts, writeAllureHtml } from '../report/allure-html.ts';
 import { toJunit } from '../report/junit.ts';
 import type { CheckMeta } from '../check/meta.ts';
-import { recordBoardInfra } from '../report/board-infra.ts';
+import { recordBoardInfra, showNotRun } from '../report/board-infra.ts';
 import { buildSummary, writeJsonAtomic, type BoardPlan, type Summary } from '../report/summary.ts';
 import { runEnvVars } from '../fixtures/run-env.ts';
 import { catalogue, planBoard, type Selection } from './plan.ts';
@@ -121,7 +121,12 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
     process.off('SIGTERM', onSignal);
   }
   const summary = writeReport(!interrupted);
-  const html = await writeAllureHtml(runDir, `edgecert ${runId}`);
+  for (const b of summary.boards) {
+    const p = planned.find((x) => x.board.id === b.id)!;
+    const missing = b.checks.find((c) => c.outcome === 'NOT_RUN');
+    if (missing) showNotRun({ runId, runDir, board: b.id, profile: b.profile, planned: p.checks, reason: missing.message });
+  }
+  const html = await writeAllureHtml(runDir, `edgecert ${runId}`, boardVerdicts(summary));
   if (opts.certify) writeChecksums(runDir);
   printSummary(summary, runDir, html);
   return { exitCode: interrupted ? EXIT.INFRA_OR_USAGE : summary.exitCode, runDir, summary };

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -76,6 +76,24 @@ export function loadInventory(file: string): Inventory {
     }
     if (b.transport.type === 'hdc' && b.transport.hdcPath?.includes('/')) b.transport.hdcPath = resolvePath(b.transport.hdcPath);
     if (b.cloud) b.cloud.kubeconfig = resolvePath(b.cloud.kubeconfig);
+    // a real board's files must exist now (a virtual board's keys and kubeconfig are made by `lab up`)
+    if (!b.virtual) {
+      const files: [string | undefined, PropertyKey[], string][] = [
+        [b.transport.type === 'ssh' ? b.transport.keyPath : undefined, ['transport', 'keyPath'], 'ssh private key'],
+        [b.transport.type === 'ssh' && b.transport.hostKey.startsWith('/') ? b.transport.hostKey : undefined, ['transport', 'hostKey'], 'known_hosts file'],
+        [b.cloud?.kubeconfig, ['cloud', 'kubeconfig'], 'kubeconfig'],
+      ];
+      for (const [path, key, what] of files) {
+        if (!path) continue;
+        const yp = ['boards', i, ...key];
+        try {
+          accessSync(path, constants.R_OK);
+        } catch (e) {
+          const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code})`;
+          throw usage(`${where(yp)}: inventory at \`${yamlPath(yp)}\`: ${what} ${path} ${why}`);
+        }
+      }
+    }
   }
   return data;
 }

@@ -16,7 +16,7 @@ export interface MatrixOptions {
 }
 
 /** Run the conformant lab and the defect lab, then judge both directions and the fidelity figure. */
-export async function runMatrix(opts: MatrixOptions): Promise<{ verdict: MatrixVerdict; text: string }> {
+export async function runMatrix(opts: MatrixOptions): Promise<{ verdict: MatrixVerdict; text: string; runDirs: { conformant: string; defects: string } }> {
   const expectations = loadExpectations();
   const checks = (await catalogue()).filter((c) => !opts.suites || opts.suites.includes(c.suite));
   const defectInv = loadInventory(resolve(opts.defectInventory));
@@ -44,5 +44,5 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ verdict: MatrixV
     defective: [bad.summary],
     defectBoards,
   });
-  return { verdict, text: formatMatrix(verdict) };
+  return { verdict, text: formatMatrix(verdict), runDirs: { conformant: good.runDir, defects: bad.runDir } };
 }

@@ -14,7 +14,6 @@ export const BOARD_PARAMETER = 'board';
 
 export function allureLabels(meta: Pick<CheckMeta, 'id' | 'suite' | 'severity'>, board: string, profile: string, outcome: Outcome): AllureLabel[] {
   return [
-    { name: 'parentSuite', value: board },
     { name: 'suite', value: meta.suite },
     { name: 'tag', value: meta.id },
     { name: 'tag', value: outcome },

@@ -58,6 +58,13 @@ describe('edgecert run (local board)', () => {
     const summary = JSON.parse(readFileSync(join(lastRun(reports), 'summary.json'), 'utf8'));
     expect(summary.complete).toBe(false);
     expect(summary.boards[0].checks.length).toBeGreaterThan(0);
+    expect(summary.boards[0].verdictLine).toMatch(/^[a-z-]+ \(\d+\/\d+ checked/);
+    // every planned check is a test of the HTML, those the run never reached included (status unknown)
+    const allureDir = join(lastRun(reports), 'allure-results');
+    const results = readdirSync(allureDir).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(join(allureDir, f), 'utf8')));
+    expect(new Set(results.map((r: { historyId: string }) => r.historyId)).size).toBe(summary.boards[0].checks.length);
+    const notRun = summary.boards[0].checks.filter((c: { outcome: string }) => c.outcome === 'NOT_RUN').length;
+    expect(results.filter((r: { status?: string }) => r.status === undefined)).toHaveLength(notRun);
     const status = await cli(['lab', 'status', '--inventory', inventory]);
     expect(status.stdout).toMatch(/host\s+free/);
   });

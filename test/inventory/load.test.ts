@@ -58,6 +58,20 @@ describe('inventory (devices.yaml)', () => {
     expect(usageError(() => loadInventory(join(dir, 'absent.yaml'))).message).toMatch(/absent\.yaml: cannot read inventory \(ENOENT\)/);
   });
 
+  it('names the line of a real board\'s ssh key or kubeconfig that does not exist, at load time', () => {
+    const key = write('id_test', 'not really a key\n');
+    const ssh = (keyPath: string, extra = '') => board(extra, `{ type: ssh, host: h, user: u, keyPath: ${keyPath}, hostKey: ssh-ed25519 AAAA }`);
+    const f = write('key.yaml', inv(ssh('keys/none_ed25519')));
+    expect(usageError(() => loadInventory(f)).message).toBe(
+      `${f}:9: inventory at \`boards[0].transport.keyPath\`: ssh private key ${join(dir, 'keys/none_ed25519')} does not exist`,
+    );
+    expect(loadInventory(write('key-ok.yaml', inv(ssh(key)))).boards[0]!.transport).toMatchObject({ keyPath: key });
+    const k = write('kube.yaml', inv(ssh(key, '\n    cloud: { kubeconfig: missing.kubeconfig, nodeName: b1 }')));
+    expect(usageError(() => loadInventory(k)).message).toMatch(/:10: inventory at `boards\[0\]\.cloud\.kubeconfig`: kubeconfig .*missing\.kubeconfig does not exist/);
+    // a virtual board's key is made by `lab up`: not required before it
+    expect(loadInventory(write('virt.yaml', inv(ssh('keys/none_ed25519', '\n    virtual: { kind: netns }')))).boards).toHaveLength(1);
+  });
+
   it('rejects broken YAML with a line and duplicate keys', () => {
     const f = write('broken.yaml', 'apiVersion: edgecert/v1\nlab: { name: t\nboards: []\n');
     expect(usageError(() => loadInventory(f)).message).toMatch(/broken\.yaml:\d+: not valid YAML/);

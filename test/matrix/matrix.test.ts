@@ -20,16 +20,34 @@ function filesUnder(dir: string): string[] {
 }
 
 describe.skipIf(!root)('negative-conformance matrix on the virtual lab', () => {
+  const dirs: string[] = [];
   afterAll(async () => {
     await labDown(loadInventory(DEFECT_LAB)).catch(() => undefined);
   }, 300_000);
 
   it('conformant boards pass, each defect trips its check, nothing unexpected fails', async () => {
-    const { verdict, text } = await runMatrix({ conformantInventory: conformant, defectInventory: DEFECT_LAB, reportsDir, parallel: 3 });
+    const { verdict, text, runDirs } = await runMatrix({ conformantInventory: conformant, defectInventory: DEFECT_LAB, reportsDir, parallel: 3 });
     process.stdout.write(`\n${text}\n`);
     expect(verdict.problems).toEqual([]);
     expect(verdict.fidelity.proven).toBeGreaterThan(0);
+    dirs.push(runDirs.conformant, runDirs.defects);
   }, 40 * 60_000);
+
+  it('the HTML report has one test per board x check: as many distinct Allure historyIds as verdicts', () => {
+    expect(dirs).toHaveLength(2);
+    for (const run of dirs) {
+      const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as { boards: { id: string; checks: unknown[] }[] };
+      const verdicts = summary.boards.reduce((n, b) => n + b.checks.length, 0);
+      const results = readdirSync(join(run, 'allure-results'))
+        .filter((f) => f.endsWith('-result.json'))
+        .map((f) => JSON.parse(readFileSync(join(run, 'allure-results', f), 'utf8')) as { historyId: string; labels: { name: string; value: string }[] });
+      process.stdout.write(`${run}: ${verdicts} verdicts, ${results.length} Allure results, ${new Set(results.map((r) => r.historyId)).size} distinct historyIds\n`);
+      expect(results).toHaveLength(verdicts);
+      expect(new Set(results.map((r) => r.historyId)).size).toBe(verdicts);
+      // grouped by board: every result names its board, and each board has exactly its planned checks
+      for (const b of summary.boards) expect(results.filter((r) => r.labels.some((l) => l.name === 'board' && l.value === b.id))).toHaveLength(b.checks.length);
+    }
+  });
 
   it('reports carry no secret the lab planted (control-plane token, board token)', () => {
     const inv = loadInventory(conformant);
