@@ -51,8 +51,10 @@ export function completeness(checks: CheckLine[]): Completeness {
 export function verdictLine(verdict: string, c: Completeness, totals: Record<Outcome, number>): string {
   const parts = [`${c.checked}/${c.planned} checked`];
   if (totals.SKIP) {
-    const shown = c.skipped.slice(0, 2).map((s) => `${s.count} ${s.reason}`);
-    const rest = c.skipped.slice(2).reduce((a, s) => a + s.count, 0);
+    // at most three reasons spelled out; a fourth and more are summed up as "other"
+    const keep = c.skipped.length <= 3 ? 3 : 2;
+    const shown = c.skipped.slice(0, keep).map((s) => `${s.count} ${s.reason}`);
+    const rest = c.skipped.slice(keep).reduce((a, s) => a + s.count, 0);
     parts.push(`${totals.SKIP} SKIP: ${[...shown, ...(rest ? [`${rest} other`] : [])].join(', ')}`);
   }
   if (totals.INFRA) parts.push(`${totals.INFRA} INFRA`);

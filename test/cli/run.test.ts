@@ -100,3 +100,32 @@ describe('edgecert run --certify', () => {
     expect(check.stdout).toContain('summary.json: OK');
   });
 });
+
+describe('edgecert run on a real lab with a board that fails its health check', () => {
+  it('reports that board INFRA on each planned check with the reason, runs the other, exits 2', async () => {
+    const key = join(dir, 'id_unused');
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const lab = join(dir, 'real-lab.yaml');
+    // nothing listens on 127.0.0.1:9: the ssh health check of the board cannot connect
+    writeFileSync(
+      lab,
+      `apiVersion: edgecert/v1
+lab: { name: cli-health, stateDir: ${dir}/state-health, leases: { ttlSeconds: 10 } }
+boards:
+  - { id: host, model: lab host, os: linux, arch: amd64, profile: generic-linux, transport: { type: local } }
+  - { id: unplugged, model: a board with no network, os: linux, arch: arm64, profile: generic-linux, transport: { type: ssh, host: 127.0.0.1, port: 9, user: root, keyPath: ${key}, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk1dL7xNq0dA7w3oDWpbsP0uqTEe0nT0q8u8eZP9yZr" } }
+`,
+    );
+    const reports = join(dir, 'r5');
+    const r = await cli(['run', '--inventory', lab, '--grep', '^NET-IP-FORWARD:', '--reports-dir', reports]);
+    const summary = JSON.parse(readFileSync(join(lastRun(reports), 'summary.json'), 'utf8'));
+    const [host, unplugged] = summary.boards;
+    expect(host.checks[0].outcome).toMatch(/^(PASS|FAIL)$/);
+    expect(unplugged.checks.map((c: { outcome: string }) => c.outcome)).toEqual(['INFRA']);
+    expect(unplugged.infraError).toMatch(/lease not obtained: .*unplugged.*failed its health check during this acquire: .*(ECONNREFUSED|connect)/);
+    expect(r.exitCode).toBe(host.checks[0].outcome === 'FAIL' ? 1 : 2);
+    const status = await cli(['lab', 'status', '--inventory', lab]);
+    expect(status.stdout).toMatch(/unplugged\s+free/);
+  }, 120_000);
+});
+

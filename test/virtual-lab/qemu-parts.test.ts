@@ -1,7 +1,7 @@
 // The qemu board's pure parts (apt stanzas, defect lines, serial report, command line), checked without booting.
 import { describe, expect, it } from 'vitest';
 import { debFileName, parseStanzas } from '../../harness/virtual-lab/qemu/apt.ts';
-import { defectLines } from '../../harness/virtual-lab/qemu/guest-defects.ts';
+import { defectLines, rtcBase } from '../../harness/virtual-lab/qemu/guest-defects.ts';
 import { qemuArgs } from '../../harness/virtual-lab/qemu/qemu-args.ts';
 import type { QemuArtefacts } from '../../harness/virtual-lab/qemu/artefacts.ts';
 import { parseBoot } from '../../harness/virtual-lab/qemu/serial.ts';
@@ -34,6 +34,16 @@ describe('defects for the guest', () => {
     expect(defectLines([{ name: 'f2fs_module_missing' }, { name: 'kernel_config_without', arg: ['CONFIG_A', 'CONFIG_B_2'] }])).toBe(
       'f2fs_module_missing\nkernel_config_without CONFIG_A CONFIG_B_2\n',
     );
+  });
+  it('sets the RTC of clock_at on the qemu command line, not in the guest', () => {
+    const defects = [{ name: 'ip_forward_off' }, { name: 'clock_at', arg: '2024-01-01' }] as const;
+    expect(defectLines(defects)).toBe('ip_forward_off\n');
+    expect(rtcBase(defects)).toBe('2024-01-01T00:00:00');
+    expect(rtcBase([{ name: 'ip_forward_off' }])).toBeUndefined();
+    const artefacts = { kernel: '/c/vmlinuz', initrd: '/c/initrd.gz', rootImage: '/c/root.img' } as QemuArtefacts;
+    const args = qemuArgs({ boardId: 'b1', artefacts, dataDisk: '/s/d.img', seedDisk: '/s/s.img', sshHost: '127.0.0.1', sshPort: 22203, rtcBase: rtcBase(defects) });
+    expect(args[args.indexOf('-rtc') + 1]).toBe('base=2024-01-01T00:00:00,clock=host');
+    expect(qemuArgs({ boardId: 'b1', artefacts, dataDisk: '/s/d.img', seedDisk: '/s/s.img', sshHost: '127.0.0.1', sshPort: 22203 })).not.toContain('-rtc');
   });
   it('refuses a defect the qemu board cannot inject as USAGE', () => {
     expect(() => defectLines([{ name: 'cpuset_mems_empty' }])).toThrow(expect.objectContaining({ outcome: 'USAGE' }));
