@@ -74,7 +74,7 @@ suite('autonomy', () => {
       id: 'AUTONOMY-PODS-SURVIVE',
       title: 'Pods keep running and answering while the cloud link is cut',
       requirement: 'While the board cannot reach the cloud, its running pods MUST keep running (same containers) and keep answering.',
-      source: 'KubeEdge claims edge offline autonomy (seed 000: "business continuity"); DESIGN §5 autonomy',
+      source: 'KubeEdge claims edge offline autonomy (seed 000: "business continuity"); kubeedge tests/e2e/scripts/autonomy.sh (pods run on from the edge\'s own metadata while cloudcore is down)',
       remediation: 'check edgecore keeps pods when edgeHub is disconnected (metaManager local store enabled, no eviction on the edge)',
     },
     async (c) => {
@@ -118,7 +118,7 @@ suite('autonomy', () => {
       id: 'AUTONOMY-RECONNECT',
       title: 'The node is Ready again after the link returns',
       requirement: 'After the cloud link is restored, the node MUST report Ready=True with a fresh heartbeat within the profile\'s nodeReady timeout.',
-      source: 'KubeEdge edgeHub reconnect; DESIGN §5 autonomy (restore: node Ready again)',
+      source: 'KubeEdge edgeHub reconnect (kubeedge edge/pkg/edgehub/process.go: edgeHub reconnects to cloudhub and resumes the node\'s status updates)',
       remediation: 'check edgecore\'s log after the link returns (edgeHub reconnect back-off, token/cert expiry during the outage)',
     },
     async (c) => {
@@ -140,7 +140,7 @@ suite('autonomy', () => {
       id: 'AUTONOMY-NO-RESTART',
       title: 'No container was restarted by the outage',
       requirement: 'After the outage and the resync, the pod MUST still run the same containers, with an unchanged restartCount.',
-      source: 'KubeEdge offline autonomy (seed 000); DESIGN §5 autonomy (no pod restarted)',
+      source: 'KubeEdge offline autonomy (seed 000): pods keep running through an outage; kubeedge tests/e2e/scripts/autonomy.sh',
       remediation: 'check edgecore does not recreate sandboxes/containers when it resyncs with the cloud',
       dependsOn: ['AUTONOMY-RECONNECT'],
     },

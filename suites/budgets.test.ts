@@ -26,7 +26,7 @@ suite('budgets', () => {
       id: 'BUDGET-EDGECORE-RSS',
       title: 'edgecore stays within its memory budget at 0, 5 and 10 pods',
       requirement: 'edgecore\'s resident memory (VmRSS, as `ps` reports RSS) MUST stay at or below the profile\'s edgecoreRssMb with 0, 5 and 10 of this check\'s pods running.',
-      source: 'KubeEdge claims a ~70 MB memory footprint (seed 000); KubeEdge\'s own measurement uses ps RSS; DESIGN §5 budgets',
+      source: 'KubeEdge claims a ~70 MB memory footprint (seed 000); KubeEdge\'s own measurement uses ps RSS',
       remediation: 'disable unused edgecore modules (eventBus, deviceTwin, serviceBus), use a release build, and look for leaks in edgecore\'s pod handling',
     },
     async (c) => {
@@ -53,7 +53,7 @@ suite('budgets', () => {
       id: 'BUDGET-REGISTRATION',
       title: 'edgecore is back and the node Ready soon after an edgecore restart',
       requirement: 'After edgecore is stopped, its supervisor MUST restart it and the node MUST post Ready with a fresh heartbeat within the profile\'s nodeReady timeout; the latency is recorded.',
-      source: 'DESIGN §5 budgets (registration latency); keadm installs edgecore as a service that restarts on exit',
+      source: 'keadm installs edgecore as a service that restarts on exit: a restarted edgecore must register again (node Ready) within the profile\'s budget',
       remediation: 'run edgecore under a supervisor with restart on exit (systemd Restart=always, an init service on Android/OpenHarmony) and check its start-up log',
     },
     async (c) => {
@@ -82,7 +82,7 @@ suite('budgets', () => {
       id: 'BUDGET-POD-START',
       title: `Pod start latency p99 over ${START_SAMPLES} pods is within the budget`,
       requirement: `The p99 of create -> Running over ${START_SAMPLES} pods (image present on the board) MUST be at or below the profile's podStartP99Ms.`,
-      source: 'KubeEdge scalability SLO (pod startup p99 <= 5 s with images present); DESIGN §5 budgets',
+      source: 'KubeEdge scalability SLO (pod startup p99 <= 5 s with images present), after the Kubernetes pod startup latency SLO (kubernetes/community sig-scalability/slos/pod_startup_latency.md)',
       remediation: 'profile the board: dockerd container create/start time (storage driver, slow flash), edgecore\'s pod sync delay',
     },
     async (c) => {
@@ -112,7 +112,7 @@ suite('budgets', () => {
       id: 'BUDGET-MESH-LATENCY',
       title: `EdgeMesh request latency p99 over ${MESH_SAMPLES} requests is within the budget`,
       requirement: `The p99 latency of ${MESH_SAMPLES} HTTP requests from a container on the board through a Service's ClusterIP (EdgeMesh) MUST be at or below the profile's meshP99Ms.`,
-      source: 'DESIGN §5 budgets (EdgeMesh request latency p50/p99); EdgeMesh',
+      source: 'EdgeMesh service proxying (kubeedge/edgemesh tests/e2e/traffic/traffic_test.go): request latency p50/p99 through a service, as a measurement against the profile\'s meshP99Ms',
       remediation: 'check edgemesh-agent\'s CPU use and log; prefer direct connections to local endpoints over relays',
     },
     async (c) => {

@@ -127,7 +127,7 @@ suite('edgecore', () => {
       id: 'EDGECORE-NODE-READY',
       title: 'The edge node is Ready in the cloud within the budget',
       requirement: 'The board\'s Node MUST be registered and report Ready=True within the profile\'s nodeReady timeout.',
-      source: 'KubeEdge e2e (waits for the edge node Ready, without a timeout); DESIGN §5 edgecore',
+      source: 'KubeEdge e2e (kubeedge tests/e2e/utils/node.go CheckNodeReadyStatus: the edge node must be Ready; upstream waits without a timeout, here the profile\'s nodeReady budget)',
       remediation: 'check edgecore\'s log for the cloud connection (token, CA, cloudcore address) and the node\'s conditions (`kubectl describe node`)',
     },
     async (c) => {
@@ -163,7 +163,7 @@ suite('edgecore', () => {
       id: 'EDGECORE-NODE-ARCH',
       title: 'The node reports the board\'s architecture',
       requirement: 'The Node\'s `kubernetes.io/arch` label (and status.nodeInfo.architecture) MUST match the board\'s CPU architecture.',
-      source: 'k8s well-known label kubernetes.io/arch (images are chosen by it); DESIGN §5 edgecore',
+      source: 'k8s well-known label kubernetes.io/arch (kubernetes/api core/v1 well_known_labels.go LabelArchStable; images and node selectors are chosen by it)',
       remediation: 'run the edgecore build for the board\'s architecture (seed 002 builds an arm64 static edgecore for the RK3568)',
       dependsOn: ['EDGECORE-NODE-READY'],
     },

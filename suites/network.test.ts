@@ -100,7 +100,7 @@ suite('network', () => {
       id: 'NET-DOCKER0-BRIDGE',
       title: 'docker0 is a bridge with an IPv4 address',
       requirement: 'The board MUST have docker\'s bridge `docker0`, of kind bridge, with an IPv4 address (the gateway of the container subnet).',
-      source: 'seed 002 "Modify the network kernel configuration" (bridge mode networking); moby contrib/check-config.sh (BRIDGE, VETH); DESIGN §5 network',
+      source: 'seed 002 "Modify the network kernel configuration" (bridge mode networking); moby contrib/check-config.sh (BRIDGE, VETH)',
       remediation: 'enable CONFIG_BRIDGE and CONFIG_VETH, and start dockerd without --bridge=none (it creates docker0 with --bip or 172.17.0.1/16)',
     },
     async (c) => {

@@ -33,7 +33,7 @@ suite('scheduling', () => {
       id: 'SCHED-POD-RUNNING',
       title: 'A pod for this edge node runs on the board within the budget',
       requirement: 'A pod selecting this node (node-role.kubernetes.io/edge and kubernetes.io/hostname) MUST be Running within the profile\'s podRunning timeout, as a container on the board\'s dockerd.',
-      source: 'seed 002 problem 6 ("the cloud is unable to issue tasks": pods never ran until edged\'s root dir moved next to docker\'s); KubeEdge e2e (pod Running on the edge node, 240 s)',
+      source: 'seed 002 problem 6 ("the cloud is unable to issue tasks": pods never ran until edged\'s root dir moved next to docker\'s); KubeEdge e2e kubeedge tests/e2e/apps/deployment.go E2E_POD_DEPLOYMENT_1 (pod Running on the edge node; WaitForPodsRunning allows 240 s)',
       remediation: 'read edgecore\'s log for the pod; put edged\'s root directory on docker\'s data-root filesystem (seed 002 problem 6); make sure the image is on the board (offline)',
     },
     async (c) => {
@@ -52,7 +52,7 @@ suite('scheduling', () => {
       id: 'SCHED-DEPLOYMENT',
       title: 'A 3-replica deployment runs all replicas on the board',
       requirement: 'All 3 replicas of a Deployment pinned to this node MUST be Running within the podRunning timeout.',
-      source: 'KubeEdge e2e (deployment on edge nodes); DESIGN §5 scheduling',
+      source: 'KubeEdge e2e kubeedge tests/e2e/apps/deployment.go E2E_APP_DEPLOYMENT_2 (a 3-replica deployment on edge nodes, all pods created and Running)',
       remediation: 'see SCHED-POD-RUNNING; check the board has resources for three pods (memory cgroup, pids limit)',
     },
     async (c) => {
@@ -71,7 +71,7 @@ suite('scheduling', () => {
       id: 'SCHED-POD-RECREATED',
       title: 'A deleted replica is replaced and the old one goes away',
       requirement: 'When a pod of the Deployment is deleted, the board MUST finish its deletion and run a replacement, so 3 replicas are Running again within the podRunning timeout.',
-      source: 'KubeEdge e2e (delete a deployment pod, expect it recreated); graceful deletion is finished by the node agent (gracePeriodSeconds 0)',
+      source: 'KubeEdge e2e kubeedge tests/e2e/apps/deployment.go E2E_APP_DEPLOYMENT_3 (pods deleted by hand are re-created by the deployment controller); graceful deletion is finished by the node agent (gracePeriodSeconds 0)',
       remediation: 'check edgecore\'s log for the deletion (edged must stop the containers and confirm the deletion to the cloud)',
       dependsOn: ['SCHED-DEPLOYMENT'],
     },
@@ -95,7 +95,7 @@ suite('scheduling', () => {
       id: 'SCHED-CHURN',
       title: '10 create/delete cycles leave nothing behind',
       requirement: 'Creating and deleting a pod 10 times in a row MUST each time reach Running and then be gone, leaving no pod in the API and no container on the board.',
-      source: 'DESIGN §5 scheduling (10x create/delete churn); edged\'s pod lifecycle under churn (leaked containers fill the board)',
+      source: 'KubeEdge e2e kubeedge tests/e2e/apps/deployment.go E2E_POD_DEPLOYMENT_4 (create and delete a pod 10 times, each deletion completes); leaked containers would fill the board',
       remediation: 'check edgecore\'s log for failed container removals; look for containers labelled io.kubernetes.pod.namespace of this run on the board',
     },
     async (c) => {
@@ -124,7 +124,7 @@ suite('scheduling', () => {
       id: 'SCHED-HOSTPATH',
       title: 'A hostPath volume writes through to the board',
       requirement: 'A file a pod writes into a hostPath volume MUST appear at that path on the board.',
-      source: 'KubeEdge e2e (hostPath volume pod); seed 002 problem 6 (edged and docker must see the same paths)',
+      source: 'KubeEdge e2e kubeedge tests/e2e/apps/deployment.go E2E_POD_DEPLOYMENT_5 (pod with a hostPath volume); seed 002 problem 6 (edged and docker must see the same paths)',
       remediation: 'run dockerd and edgecore in the same mount namespace after the seeds\' bind mounts, and keep edged\'s root dir on docker\'s filesystem',
     },
     async (c) => {

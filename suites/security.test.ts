@@ -128,7 +128,7 @@ suite('security', () => {
       id: 'SEC-ADBD-TCP',
       title: 'adbd does not listen on TCP',
       requirement: 'On Android, adbd MUST NOT serve TCP (service.adb.tcp.port / persist.adb.tcp.port unset, nothing listening on the adb port from the network): adb over TCP has no authentication on userdebug builds and gives a root shell.',
-      source: 'Android platform (adbd TCP mode via service.adb.tcp.port, default port 5555); seed 000 boards are userdebug RK3568 images reached over adb; DESIGN §5 security',
+      source: 'Android platform (adbd TCP mode via service.adb.tcp.port, default port 5555); seed 000 boards are userdebug RK3568 images reached over adb',
       remediation: 'setprop service.adb.tcp.port -1 (and clear persist.adb.tcp.port), restart adbd; use adb over USB, or waive it in a lab-only profile with the reason',
       finding: true,
     },
