@@ -2,15 +2,16 @@ import { check, suite, type CheckContext } from '../harness/check/index.ts';
 import { shQuote } from '../harness/core/quote.ts';
 import { cgroupChain, cgroupLayout, controllerMount, parseMemoryStat, parsePidCgroup, parseProcCgroups, type CgroupLayout } from '../harness/parse/cgroups.ts';
 import { DOCKERD_PROCS_COMMAND, cgroupParent, daemonJsonPath, dockerdForSocket, parseDockerdProcs } from '../harness/parse/dockerd-cmdline.ts';
-import { garbled, parseMounts, sections } from '../harness/parse/mounts.ts';
+import { garbled, mark, markLiteral, parseSections, sectionScript } from '../harness/board/sections.ts';
+import { parseMounts } from '../harness/parse/mounts.ts';
 
 /** /proc/mounts and /proc/cgroups in one round trip; garbage from the board's `cat` is the board's failure. */
 async function snapshot(c: CheckContext): Promise<{ layout: CgroupLayout; procCgroups: ReturnType<typeof parseProcCgroups> }> {
-  const r = await c.must('echo "@@mounts"; cat /proc/mounts; echo "@@cgroups"; cat /proc/cgroups; echo "@@end"', { what: 'reading /proc/mounts and /proc/cgroups' });
+  const r = await c.must(sectionScript([`${mark('mounts')}; cat /proc/mounts`, `${mark('cgroups')}; cat /proc/cgroups`], '; '), { what: 'reading /proc/mounts and /proc/cgroups' });
   if (garbled(r.stdout)) c.fail('reading /proc/mounts and /proc/cgroups printed binary garbage (is `cat` broken?)');
-  const s = sections(r.stdout);
-  if (!s.has('end')) c.fail('the /proc/mounts and /proc/cgroups listing was cut short');
-  return { layout: cgroupLayout(parseMounts(s.get('mounts') ?? '').mounts), procCgroups: parseProcCgroups(s.get('cgroups') ?? '') };
+  const s = parseSections(r.stdout);
+  if (!s.complete) c.fail('the /proc/mounts and /proc/cgroups listing was cut short');
+  return { layout: cgroupLayout(parseMounts(s.text('mounts') ?? '').mounts), procCgroups: parseProcCgroups(s.text('cgroups') ?? '') };
 }
 
 const HIERARCHY = 'CGROUP-HIERARCHY';
@@ -58,10 +59,10 @@ suite('cgroups', () => {
       let available: (ctrl: string) => string | undefined;
       if (layout.version === 2) {
         const root = shQuote(layout.unified ?? '/sys/fs/cgroup');
-        const r = await c.must(`cat ${root}/cgroup.controllers; echo "@@freeze"; ls -d ${root}/*/cgroup.freeze 2>/dev/null | head -n 1; echo "@@end"`, { what: 'reading cgroup.controllers' });
-        const s = sections(`@@controllers\n${r.stdout}`);
-        const ctrls = new Set((s.get('controllers') ?? '').split(/\s+/).filter(Boolean));
-        const freeze = !!s.get('freeze')?.trim();
+        const r = await c.must(sectionScript([`${mark('controllers')}; cat ${root}/cgroup.controllers`, `${mark('freeze')}; ls -d ${root}/*/cgroup.freeze 2>/dev/null | head -n 1`], '; '), { what: 'reading cgroup.controllers' });
+        const s = parseSections(r.stdout);
+        const ctrls = new Set((s.text('controllers') ?? '').split(/\s+/).filter(Boolean));
+        const freeze = !!s.text('freeze')?.trim();
         // system-validators: devices is implicit on v2 (BPF), freezer is cgroup.freeze, cpuacct comes with cpu
         available = (x) => (x === 'devices' ? undefined : x === 'freezer' ? (freeze ? undefined : 'no cgroup.freeze in any child cgroup') : ctrls.has(x === 'cpuacct' ? 'cpu' : x) ? undefined : 'not in cgroup.controllers');
       } else {
@@ -132,12 +133,15 @@ suite('cgroups', () => {
       const script = [...dirs]
         .map((d) => {
           const dir = shQuote(`${mp}${d === '/' ? '' : d}`);
-          return `if [ -d ${dir} ]; then echo "@@dir ${d}"; echo "mems=$(cat ${dir}/cpuset.mems 2>/dev/null || cat ${dir}/mems 2>/dev/null)"; echo "cpus=$(cat ${dir}/cpuset.cpus 2>/dev/null || cat ${dir}/cpus 2>/dev/null)"; fi`;
+          return `if [ -d ${dir} ]; then ${markLiteral('dir', d)}; echo "mems=$(cat ${dir}/cpuset.mems 2>/dev/null || cat ${dir}/mems 2>/dev/null)"; echo "cpus=$(cat ${dir}/cpuset.cpus 2>/dev/null || cat ${dir}/cpus 2>/dev/null)"; fi`;
         })
         .join('\n');
-      const r = await c.must(`${script}\necho "@@end"`, { what: 'reading cpuset.mems and cpuset.cpus' });
+      const r = await c.must(sectionScript([script]), { what: 'reading cpuset.mems and cpuset.cpus' });
       if (garbled(r.stdout)) c.fail('reading cpuset.mems printed binary garbage');
-      const seen = [...r.stdout.matchAll(/^@@dir (\S+)\nmems=(.*)\ncpus=(.*)$/gm)].map((m) => ({ dir: m[1]!, mems: m[2]!.trim(), cpus: m[3]!.trim() }));
+      const value = (lines: string[], key: string) => lines.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1).trim();
+      const seen = parseSections(r.stdout)
+        .list.filter((s) => s.name === 'dir' && value(s.lines, 'mems') !== undefined && value(s.lines, 'cpus') !== undefined)
+        .map((s) => ({ dir: s.args.join(' '), mems: value(s.lines, 'mems')!, cpus: value(s.lines, 'cpus')! }));
       if (!seen.some((s) => s.dir === '/')) c.fail(`the cpuset root ${mp} could not be read`);
       c.note('cpusets', seen.map((s) => `${s.dir}: mems=${JSON.stringify(s.mems)} cpus=${JSON.stringify(s.cpus)}`).join('\n'));
       const empty = seen.filter((s) => !s.mems || !s.cpus);
@@ -166,9 +170,11 @@ suite('cgroups', () => {
         if (!mount) c.fail('the memory controller is not mounted (see CGROUP-CONTROLLERS)');
         files = [`${mount.mountpoint}/memory.stat`];
       }
-      const script = [...new Set(files)].map((f) => `if [ -r ${shQuote(f)} ]; then echo "@@file ${f}"; cat ${shQuote(f)}; fi`).join('\n');
-      const r = await c.must(`${script}\necho "@@end"`, { what: 'reading memory.stat' });
-      const chunks = [...r.stdout.matchAll(/^@@file (.+)\n([\s\S]*?)(?=^@@(?:file|end))/gm)].map((m) => ({ file: m[1]!, text: m[2]! }));
+      const script = [...new Set(files)].map((f) => `if [ -r ${shQuote(f)} ]; then ${markLiteral('file', f)}; cat ${shQuote(f)}; fi`);
+      const r = await c.must(sectionScript(script), { what: 'reading memory.stat' });
+      const read = parseSections(r.stdout);
+      if (!read.complete) c.fail('reading memory.stat was cut short');
+      const chunks = read.list.filter((s) => s.name === 'file').map((s) => ({ file: s.args.join(' '), text: s.lines.join('\n') }));
       if (!chunks.length) c.fail(`no memory.stat readable at ${files.join(', ')}`);
       const bad = chunks.flatMap((ch) => parseMemoryStat(ch.text).problems.map((p) => `${ch.file}: ${JSON.stringify(p.line)}: ${p.reason}`));
       const parsed = chunks.reduce((n, ch) => n + parseMemoryStat(ch.text).entries.size, 0);

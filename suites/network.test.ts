@@ -10,8 +10,8 @@ import { formatCidr, parseCidr, parseIpv4 } from '../harness/parse/network-ipv4.
 import { loopbackAddressesOf, parseHosts, parseResolvConf } from '../harness/parse/network-resolv.ts';
 import { clockSkew, parseEpochSeconds } from '../harness/parse/network-clock.ts';
 import { defaultRoutes, parseProcNetRoute } from '../harness/parse/network-route.ts';
-import { firstLine, garbled, toolMissing } from '../harness/parse/network-tools.ts';
-import { splitSections } from '../harness/parse/security-sections.ts';
+import { firstLine, toolMissing } from '../harness/parse/network-tools.ts';
+import { garbled, mark, parseSections, sectionScript } from '../harness/board/sections.ts';
 
 // docker's default bridge; the seeds never rename it
 const BRIDGE = 'docker0';
@@ -273,21 +273,21 @@ async function bridgeAddressIfAny(c: CheckContext): Promise<IfaceAddress | undef
 
 /** docker0's address, or the board's FAIL saying what is missing (it must exist, be a bridge, hold an IPv4 address). */
 async function bridgeAddress(c: CheckContext): Promise<IfaceAddress> {
-  const script = [
-    'echo @@dev; cat /proc/net/dev',
-    `echo @@ip; ip -d link show dev ${BRIDGE} 2>&1`,
-    `echo @@sys; if [ -d /sys/class/net/${BRIDGE}/bridge ]; then echo bridge; elif [ -e /sys/class/net/${BRIDGE} ]; then echo other; else echo absent; fi`,
-    'echo @@end',
-  ].join('\n');
+  const script = sectionScript([
+    `${mark('dev')}; cat /proc/net/dev`,
+    `${mark('ip')}; ip -d link show dev ${BRIDGE} 2>&1`,
+    `${mark('sys')}; if [ -d /sys/class/net/${BRIDGE}/bridge ]; then echo bridge; elif [ -e /sys/class/net/${BRIDGE} ]; then echo other; else echo absent; fi`,
+  ]);
   const r = await c.run(script, { timeout: c.timeouts.command });
-  const { sections, complete } = splitSections(r.stdout);
+  const sec = parseSections(r.stdout);
+  const { complete } = sec;
   c.assert(!r.timedOut && complete, `the interface probe did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`);
-  const names = parseProcNetDev(sections.get('dev') ?? '');
-  if (!names) return c.fail(`/proc/net/dev is not in the kernel's format (garbage or truncated): ${JSON.stringify((sections.get('dev') ?? '').slice(0, 200))}`);
+  const names = parseProcNetDev(sec.text('dev') ?? '');
+  if (!names) return c.fail(`/proc/net/dev is not in the kernel's format (garbage or truncated): ${JSON.stringify((sec.text('dev') ?? '').slice(0, 200))}`);
   c.assert(names.includes(BRIDGE), `there is no ${BRIDGE} interface (interfaces: ${names.join(', ')}): dockerd is not running, or runs with --bridge=none`);
-  if (garbled(sections.get('ip') ?? '')) return c.fail(`\`ip -d link show dev ${BRIDGE}\` printed garbage: ${JSON.stringify((sections.get('ip') ?? '').slice(0, 160))}`);
-  const kind = linkKind(sections.get('ip') ?? '');
-  const sys = sections.get('sys')?.trim();
+  if (garbled(sec.text('ip') ?? '')) return c.fail(`\`ip -d link show dev ${BRIDGE}\` printed garbage: ${JSON.stringify((sec.text('ip') ?? '').slice(0, 160))}`);
+  const kind = linkKind(sec.text('ip') ?? '');
+  const sys = sec.text('sys')?.trim();
   if (kind) c.assert(kind === 'bridge', `${BRIDGE} is a ${kind} link, not a bridge`);
   else if (sys === 'bridge' || sys === 'other') c.assert(sys === 'bridge', `${BRIDGE} is not a bridge (/sys/class/net/${BRIDGE}/bridge is missing)`);
   else c.note(`${BRIDGE} kind`, 'not determined: no iproute2 `ip -d link`, and /sys/class/net does not show the board\'s interfaces');

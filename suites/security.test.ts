@@ -4,7 +4,7 @@ import type { BoardSpec } from '../harness/inventory/schema.ts';
 import { firstLine } from '../harness/parse/network-tools.ts';
 import { assessDockerdTcp, DOCKERD_PROBE, parseDaemonJson, parseDockerdArgv, parseDockerdProbe, type DockerdConfig } from '../harness/parse/security-dockerd.ts';
 import { edgecoreTlsPaths, octal, parseFileModes, worldReadable, type FileMode } from '../harness/parse/security-files.ts';
-import { splitSections } from '../harness/parse/security-sections.ts';
+import { mark, parseSections, sectionScript } from '../harness/board/sections.ts';
 import { parseSelinuxMode, selinuxFinding } from '../harness/parse/security-selinux.ts';
 import { describeListener, parseProcNetTcp, type Listener } from '../harness/parse/security-sockets.ts';
 
@@ -67,11 +67,11 @@ suite('security', () => {
       finding: true,
     },
     async (c) => {
-      const r = await c.run('echo @@getenforce; getenforce 2>/dev/null; echo @@enforce; cat /sys/fs/selinux/enforce 2>/dev/null; echo @@end', { timeout: c.timeouts.command });
-      const { sections, complete } = splitSections(r.stdout);
-      c.assert(!r.timedOut && complete, `the SELinux probe did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`);
-      const g = sections.get('getenforce')?.trim() ?? '';
-      const f = sections.get('enforce')?.trim() ?? '';
+      const r = await c.run(sectionScript([`${mark('getenforce')}; getenforce 2>/dev/null`, `${mark('enforce')}; cat /sys/fs/selinux/enforce 2>/dev/null`], '; '), { timeout: c.timeouts.command });
+      const sec = parseSections(r.stdout);
+      c.assert(!r.timedOut && sec.complete, `the SELinux probe did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`);
+      const g = sec.text('getenforce')?.trim() ?? '';
+      const f = sec.text('enforce')?.trim() ?? '';
       const state = parseSelinuxMode(g || undefined, f || undefined);
       if (!state && (g || f)) return c.fail(`cannot tell SELinux's mode: getenforce printed ${JSON.stringify(g.slice(0, 80))}, /sys/fs/selinux/enforce holds ${JSON.stringify(f.slice(0, 20))}`);
       const mode = state?.mode ?? 'absent';
@@ -94,18 +94,17 @@ suite('security', () => {
       const edgecoreYaml = c.profile.storage.edgecoreConfig;
       const q = shQuote(edgecoreYaml);
       const statLoop = (globs: string) => `for f in ${globs}; do [ -f "$f" ] || continue; stat -L -c '%a %n' "$f" 2>/dev/null || ls -ldL "$f"; done`;
-      const script = [
-        `echo @@modes; ${statLoop(`${KUBEEDGE_DIR}/token ${KUBEEDGE_DIR}/ca/* ${KUBEEDGE_DIR}/certs/* ${q}`)}`,
-        `echo @@tls; grep -E '^[[:space:]]*(tlsCaFile|tlsCertFile|tlsPrivateKeyFile):' ${q} 2>/dev/null`,
+      const script = sectionScript([
+        `${mark('modes')}; ${statLoop(`${KUBEEDGE_DIR}/token ${KUBEEDGE_DIR}/ca/* ${KUBEEDGE_DIR}/certs/* ${q}`)}`,
+        `${mark('tls')}; grep -E '^[[:space:]]*(tlsCaFile|tlsCertFile|tlsPrivateKeyFile):' ${q} 2>/dev/null`,
         // only the length of an inline token crosses the link, never the token
-        `echo @@inline-token; sed -n 's/^[[:space:]]*token:[[:space:]]*["'"'"']\\{0,1\\}\\([^"'"'"' #]*\\).*/\\1/p' ${q} 2>/dev/null | wc -c`,
-        'echo @@end',
-      ].join('\n');
+        `${mark('inline-token')}; sed -n 's/^[[:space:]]*token:[[:space:]]*["'"'"']\\{0,1\\}\\([^"'"'"' #]*\\).*/\\1/p' ${q} 2>/dev/null | wc -c`,
+      ]);
       const r = await c.run(script, { timeout: c.timeouts.command });
-      const { sections, complete } = splitSections(r.stdout);
-      c.assert(!r.timedOut && complete, `the file-mode probe did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`);
-      const modes = parseFileModes(sections.get('modes') ?? '');
-      const tlsPaths = edgecoreTlsPaths(sections.get('tls') ?? '').filter((p) => !modes.files.some((f) => f.path === p));
+      const sec = parseSections(r.stdout);
+      c.assert(!r.timedOut && sec.complete, `the file-mode probe did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`);
+      const modes = parseFileModes(sec.text('modes') ?? '');
+      const tlsPaths = edgecoreTlsPaths(sec.text('tls') ?? '').filter((p) => !modes.files.some((f) => f.path === p));
       if (tlsPaths.length) {
         const more = await c.run(statLoop(tlsPaths.map(shQuote).join(' ')), { timeout: c.timeouts.command });
         const extra = parseFileModes(more.stdout);
@@ -114,7 +113,7 @@ suite('security', () => {
       }
       c.assert(modes.unparsed.length === 0, `file modes could not be read (garbage or truncated output): ${JSON.stringify(modes.unparsed.slice(0, 3))}`);
       if (!modes.files.length) return c.skip(`no edgecore credentials on the board (${KUBEEDGE_DIR}/token, ca/, certs/, ${edgecoreYaml}): edgecore is not provisioned`);
-      const inlineChars = Number((sections.get('inline-token') ?? '').trim() || '0');
+      const inlineChars = Number((sec.text('inline-token') ?? '').trim() || '0');
       const inlineToken = inlineChars > 1;
       c.note('credential files', modes.files.map((f) => `${octal(f.mode)} ${f.path}`).join('\n') + (inlineToken ? `\n${edgecoreYaml} holds modules.edgeHub.token inline` : ''));
       const exposed = (f: FileMode) => worldReadable(f) && (f.path !== edgecoreYaml || inlineToken);
@@ -135,15 +134,15 @@ suite('security', () => {
     async (c) => {
       if (c.board.spec.os !== 'android') return c.skip(`not an Android board (os: ${c.board.spec.os}); adbd is Android's`);
       const r = await c.run(
-        'echo @@service; getprop service.adb.tcp.port; echo @@persist; getprop persist.adb.tcp.port; echo @@tcp; cat /proc/net/tcp; echo @@tcp6; cat /proc/net/tcp6 2>/dev/null; echo @@end',
+        sectionScript([`${mark('service')}; getprop service.adb.tcp.port`, `${mark('persist')}; getprop persist.adb.tcp.port`, `${mark('tcp')}; cat /proc/net/tcp`, `${mark('tcp6')}; cat /proc/net/tcp6 2>/dev/null`], '; '),
         { timeout: c.timeouts.command },
       );
-      const { sections, complete } = splitSections(r.stdout);
-      c.assert(!r.timedOut && complete, `the adbd probe did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${firstLine(r)}`);
-      const props = (['service', 'persist'] as const).map((k) => ({ key: `${k}.adb.tcp.port`, value: (sections.get(k) ?? '').trim() }));
+      const sec = parseSections(r.stdout);
+      c.assert(!r.timedOut && sec.complete, `the adbd probe did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${firstLine(r)}`);
+      const props = (['service', 'persist'] as const).map((k) => ({ key: `${k}.adb.tcp.port`, value: (sec.text(k) ?? '').trim() }));
       const configured = props.filter((p) => /^\d+$/.test(p.value) && Number(p.value) > 0);
       const port = configured[0] ? Number(configured[0].value) : ADB_DEFAULT_PORT;
-      const listeners = readListeners(c, sections.get('tcp') ?? '', sections.get('tcp6') ?? '').filter((l) => l.port === port && !l.loopback);
+      const listeners = readListeners(c, sec.text('tcp') ?? '', sec.text('tcp6') ?? '').filter((l) => l.port === port && !l.loopback);
       const reasons: string[] = [];
       if (configured.length) reasons.push(`adbd serves TCP (${configured.map((p) => `${p.key}=${p.value}`).join(', ')})`);
       if (listeners.length) reasons.push(`something listens on the adb port from the network: ${listeners.map(describeListener).join(', ')}`);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { check, suite, type CheckContext } from '../harness/check/index.ts';
 import { EdgecertError } from '../harness/core/errors.ts';
 import { shQuote } from '../harness/core/quote.ts';
-import { garbled, mountFor, parseMounts, type MountEntry } from '../harness/parse/mounts.ts';
+import { garbled } from '../harness/board/sections.ts';
+import { mountFor, parseMounts, type MountEntry } from '../harness/parse/mounts.ts';
 import {
   deviceOfCommand,
   driverStatus,

@@ -1,5 +1,6 @@
 import type { Transport } from '../transport/types.ts';
 import { infra } from '../core/errors.ts';
+import { mark, parseSections, sectionScript } from './sections.ts';
 
 /** What the harness learns about a board before any check runs, in a single round trip. */
 export interface BoardFacts {
@@ -26,27 +27,22 @@ export const KERNEL_CONFIG_PATHS = [
 
 const PROPS = ['ro.product.model', 'ro.product.device', 'ro.build.version.release', 'ro.crypto.state', 'ro.crypto.type', 'const.product.model', 'const.ohos.fullname', 'const.product.software.version'];
 
-const SCRIPT = [
-  'echo "@@uname"; uname -r; uname -m; hostname 2>/dev/null || cat /proc/sys/kernel/hostname',
-  'echo "@@os-release"; cat /etc/os-release 2>/dev/null',
-  `echo "@@props"; for p in ${PROPS.join(' ')}; do v=""; if command -v getprop >/dev/null 2>&1; then v=$(getprop "$p" 2>/dev/null); fi; if [ -z "$v" ] && command -v param >/dev/null 2>&1; then v=$(param get "$p" 2>/dev/null | grep -v -i "fail\\|error"); fi; echo "$p=$v"; done`,
-  `echo "@@config"; for f in ${KERNEL_CONFIG_PATHS.join(' ')}; do if [ -r "$f" ] && [ -s "$f" ]; then echo "$f"; break; fi; done`,
-  'echo "@@end"',
-].join('\n');
+const SCRIPT = sectionScript([
+  `${mark('uname')}; uname -r; uname -m; hostname 2>/dev/null || cat /proc/sys/kernel/hostname`,
+  `${mark('os-release')}; cat /etc/os-release 2>/dev/null`,
+  `${mark('props')}; for p in ${PROPS.join(' ')}; do v=""; if command -v getprop >/dev/null 2>&1; then v=$(getprop "$p" 2>/dev/null); fi; if [ -z "$v" ] && command -v param >/dev/null 2>&1; then v=$(param get "$p" 2>/dev/null | grep -v -i "fail\\|error"); fi; echo "$p=$v"; done`,
+  `${mark('config')}; for f in ${KERNEL_CONFIG_PATHS.join(' ')}; do if [ -r "$f" ] && [ -s "$f" ]; then echo "$f"; break; fi; done`,
+]);
 
 export async function gatherFacts(t: Transport, timeout: number): Promise<BoardFacts> {
   const r = await t.exec(SCRIPT, { timeout });
-  if (r.timedOut || !r.stdout.includes('@@end')) {
+  const out = parseSections(r.stdout);
+  if (r.timedOut || !out.complete) {
     throw infra(`board ${t.board}: fact gathering did not complete (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`, {
       evidence: { 'fact gathering output': r.stdout + r.stderr },
     });
   }
-  const sections = new Map<string, string[]>();
-  let cur = '';
-  for (const line of r.stdout.split('\n')) {
-    if (line.startsWith('@@')) sections.set((cur = line.slice(2)), []);
-    else if (cur) sections.get(cur)!.push(line);
-  }
+  const sections = { get: (name: string) => out.lines(name) };
   const kv = (lines: string[] = [], strip = false) =>
     Object.fromEntries(
       lines

@@ -1,5 +1,6 @@
 // What the edgecore and autonomy checks read on the board: edgecore.yaml (v1alpha1 and v1alpha2 layouts) and the
 // process list of the board's own network namespace.
+import { parseSections, sectionScript } from '../board/sections.ts';
 import { parseDocument } from 'yaml';
 
 export interface EdgecoreFacts {
@@ -58,7 +59,10 @@ export function isDns1123Subdomain(name: string): boolean {
  * Processes of the board's network namespace, `PID COMM` per line. On a virtual netns board the shell sees the host's
  * processes too; only those sharing the shell's netns belong to the board (on a real board that is all of them).
  */
-export const PROCESS_PROBE = `self=$(readlink /proc/self/ns/net 2>/dev/null); for d in /proc/[0-9]*; do n=$(readlink "$d/ns/net" 2>/dev/null); if [ -n "$self" ] && [ "$n" != "$self" ]; then continue; fi; c=$(cat "$d/comm" 2>/dev/null) || continue; echo "\${d#/proc/} $c"; done; echo @@end`;
+export const PROCESS_PROBE = sectionScript(
+  [`self=$(readlink /proc/self/ns/net 2>/dev/null); for d in /proc/[0-9]*; do n=$(readlink "$d/ns/net" 2>/dev/null); if [ -n "$self" ] && [ "$n" != "$self" ]; then continue; fi; c=$(cat "$d/comm" 2>/dev/null) || continue; echo "\${d#/proc/} $c"; done`],
+  '; ',
+);
 
 export interface BoardProcess {
   pid: number;
@@ -71,7 +75,7 @@ export function parseProcesses(out: string): { procs: BoardProcess[]; complete: 
     const m = /^(\d+) (.+)$/.exec(line.trim());
     if (m) procs.push({ pid: Number(m[1]), comm: m[2]! });
   }
-  return { procs, complete: /^@@end$/m.test(out) };
+  return { procs, complete: parseSections(out).complete };
 }
 
 export function ipv4Of(ipAddrOutput: string): string | undefined {

@@ -1,17 +1,17 @@
 // Which dockerd serves the board's socket, and where it creates container cgroups (its cgroup parent).
+import { mark, parseSections, sectionScript } from '../board/sections.ts';
 
 /**
  * Lists every dockerd's pid, mount namespace and argv (one arg a line); pidof first, a /proc walk where there is none.
  * Boards sharing a pid namespace (the virtual lab's netns boards) see each other's dockerd on the same socket path:
  * only one in the shell's own mount namespace serves this board.
  */
-export const DOCKERD_PROCS_COMMAND = [
-  'echo "@@selfmnt $(readlink /proc/self/ns/mnt 2>/dev/null)"',
+export const DOCKERD_PROCS_COMMAND = sectionScript([
+  mark('selfmnt', '$(readlink /proc/self/ns/mnt 2>/dev/null)'),
   'pids=$(pidof dockerd 2>/dev/null)',
   '[ -n "$pids" ] || for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = dockerd ] && pids="$pids ${d#/proc/}"; done',
-  'for p in $pids; do echo "@@pid $p $(readlink /proc/$p/ns/mnt 2>/dev/null)"; tr "\\000" "\\n" <"/proc/$p/cmdline"; echo; done',
-  'echo "@@end"',
-].join('\n');
+  `for p in $pids; do ${mark('pid', '$p $(readlink /proc/$p/ns/mnt 2>/dev/null)')}; tr "\\000" "\\n" <"/proc/$p/cmdline"; echo; done`,
+]);
 
 export interface DockerdProc {
   pid: number;
@@ -22,16 +22,11 @@ export interface DockerdProc {
 
 /** dockerd processes of the shell's own mount namespace (all of them when namespaces cannot be read). */
 export function parseDockerdProcs(stdout: string): DockerdProc[] {
-  const procs: DockerdProc[] = [];
-  let self = '';
-  for (const line of stdout.split('\n')) {
-    const s = /^@@selfmnt ?(\S*)/.exec(line);
-    const m = /^@@pid (\d+) ?(\S*)$/.exec(line.trim());
-    if (s) self = s[1] ?? '';
-    else if (m) procs.push({ pid: Number(m[1]), mntNs: m[2] ?? '', argv: [] });
-    else if (line.startsWith('@@end')) break;
-    else if (line !== '' && procs.length) procs.at(-1)!.argv.push(line);
-  }
+  const { list } = parseSections(stdout);
+  const self = list.find((s) => s.name === 'selfmnt')?.args[0] ?? '';
+  const procs: DockerdProc[] = list
+    .filter((s) => s.name === 'pid' && /^\d+$/.test(s.args[0] ?? ''))
+    .map((s) => ({ pid: Number(s.args[0]), mntNs: s.args[1] ?? '', argv: s.lines.filter((l) => l !== '') }));
   return self ? procs.filter((p) => !p.mntNs || p.mntNs === self) : procs;
 }
 

@@ -1,4 +1,5 @@
 // ANDROID_PARANOID_NETWORK's effect, probed: may a process outside AID_INET (uid 9999, no groups) open an inet socket?
+import { mark, parseSections, sectionScript } from '../board/sections.ts';
 
 /** The uid a probe runs as: Android's AID_NOBODY, never a member of AID_INET (3003). */
 export const PROBE_UID = 9999;
@@ -26,21 +27,20 @@ export function inetSocketProbeScript(): string {
       `${i ? 'elif' : 'if'} command -v ${s.name.split('-')[0]} >/dev/null 2>&1 && u=$(${s.test} 2>/dev/null) && [ -n "$u" ] && [ "$u" != 0 ] && [ "$u" -eq "$u" ] 2>/dev/null; then sw=${s.name}`,
   );
   const run = SWITCHERS.map((s) => `${s.name}) ${s.run('"$1"')} ;;`).join(' ');
-  return [
+  return sectionScript([
     'sw=none; u=',
     ...pick,
     'fi',
-    'echo "@@switch $sw $u"',
+    mark('switch', '$sw $u'),
     // absolute paths: the other uid's PATH may differ (or hold directories it cannot search); a shell applet has none
     'NC=; abs() { p=$(command -v "$1" 2>/dev/null) && [ "${p#/}" != "$p" ] && { echo "$p"; return 0; }; for d in $(echo "$PATH" | tr : " ") /bin /sbin /usr/bin /usr/sbin /system/bin /system/xbin; do [ -x "$d/$1" ] && [ ! -d "$d/$1" ] && { echo "$d/$1"; return 0; }; done; return 1; }',
     'if p=$(abs nc); then NC=$p; elif p=$(abs busybox); then NC="$p nc"; elif p=$(abs toybox); then NC="$p nc"; fi',
-    'echo "@@nc ${NC:-none}"',
-    'if [ "$sw" = none ] || [ -z "$NC" ]; then echo "@@end"; exit 0; fi',
+    mark('nc', '${NC:-none}'),
+    `if [ "$sw" = none ] || [ -z "$NC" ]; then ${mark('end')}; exit 0; fi`,
     `as_other() { case $sw in ${run} esac; }`,
-    `echo "@@control $(id -u)"; sh -c ${probe} 2>&1; echo "@@rc $?"`,
-    `echo "@@other"; as_other "id; $NC -w 2 127.0.0.1 9 </dev/null" 2>&1; echo "@@rc $?"`,
-    'echo "@@end"',
-  ].join('\n');
+    `${mark('control', '$(id -u)')}; sh -c ${probe} 2>&1; ${mark('rc', '$?')}`,
+    `${mark('other')}; as_other "id; $NC -w 2 127.0.0.1 9 </dev/null" 2>&1; ${mark('rc', '$?')}`,
+  ]);
 }
 
 export type SocketVerdict = 'allowed' | 'denied' | 'unknown';
@@ -64,25 +64,16 @@ export function classifySocketAttempt(text: string, rc: number | null): SocketVe
 }
 
 export function parseInetProbe(stdout: string): InetProbe {
-  const out: InetProbe = { switcher: 'none', uid: '', nc: 'none', complete: /(^|\n)@@end\s*$/.test(stdout) };
-  let cur: 'control' | 'other' | undefined;
-  let buf: string[] = [];
-  let controlUid = '';
-  const close = (rc: number | null) => {
-    const text = buf.join('\n').trim();
-    if (cur === 'control') out.control = { uid: controlUid, text, rc, verdict: classifySocketAttempt(text, rc) };
-    if (cur === 'other') out.other = { text, rc, verdict: classifySocketAttempt(text.replace(/^uid=.*$/m, ''), rc) };
-    cur = undefined;
-    buf = [];
-  };
-  for (const line of stdout.split('\n')) {
-    let m: RegExpExecArray | null;
-    if ((m = /^@@switch (\S+) ?(\S*)/.exec(line))) [out.switcher, out.uid] = [m[1]!, m[2] ?? ''];
-    else if ((m = /^@@nc (.+)$/.exec(line))) out.nc = m[1]!.trim();
-    else if ((m = /^@@control ?(\S*)/.exec(line))) [cur, controlUid, buf] = ['control', m[1] ?? '', []];
-    else if (line.startsWith('@@other')) [cur, buf] = ['other', []];
-    else if ((m = /^@@rc (\d+)/.exec(line))) close(Number(m[1]));
-    else if (cur) buf.push(line);
-  }
+  const { list, complete } = parseSections(stdout);
+  const out: InetProbe = { switcher: 'none', uid: '', nc: 'none', complete };
+  list.forEach((s, i) => {
+    // an attempt's exit code is the marker that follows its output
+    const rc = list[i + 1]?.name === 'rc' && /^\d+$/.test(list[i + 1]!.args[0] ?? '') ? Number(list[i + 1]!.args[0]) : null;
+    const text = s.lines.join('\n').trim();
+    if (s.name === 'switch') [out.switcher, out.uid] = [s.args[0] ?? 'none', s.args[1] ?? ''];
+    else if (s.name === 'nc' && s.args.length) out.nc = s.args.join(' ');
+    else if (s.name === 'control' && rc !== null) out.control = { uid: s.args[0] ?? '', text, rc, verdict: classifySocketAttempt(text, rc) };
+    else if (s.name === 'other' && rc !== null) out.other = { text, rc, verdict: classifySocketAttempt(text.replace(/^uid=.*$/m, ''), rc) };
+  });
   return out;
 }

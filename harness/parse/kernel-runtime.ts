@@ -1,11 +1,11 @@
 // What the running kernel offers a container runtime: namespaces (listed, not capped to zero) and mountable filesystems.
+import { mark, parseSections, sectionScript } from '../board/sections.ts';
 
 /** Prints the namespace links of the shell's child and the per-user namespace limits, one section each. */
-export const NAMESPACES_COMMAND = [
-  'echo "@@ns"; ls /proc/self/ns',
-  'echo "@@max"; for f in /proc/sys/user/max_*_namespaces; do [ -r "$f" ] && echo "${f##*/} $(cat "$f")"; done',
-  'echo "@@end"',
-].join('; ');
+export const NAMESPACES_COMMAND = sectionScript(
+  [`${mark('ns')}; ls /proc/self/ns`, `${mark('max')}; for f in /proc/sys/user/max_*_namespaces; do [ -r "$f" ] && echo "\${f##*/} $(cat "$f")"; done`],
+  '; ',
+);
 
 export interface NamespaceReport {
   present: Set<string>;
@@ -17,23 +17,14 @@ export interface NamespaceReport {
 export function parseNamespaces(stdout: string): NamespaceReport {
   const present = new Set<string>();
   const limits = new Map<string, number>();
-  let section = '';
-  for (const raw of stdout.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('@@')) {
-      section = line.slice(2);
-      continue;
-    }
-    if (!line) continue;
-    if (section === 'ns') {
-      // `ls` may print several names per line when its output is a terminal; words are names
-      for (const w of line.split(/\s+/)) if (/^[a-z_]+$/.test(w)) present.add(w);
-    } else if (section === 'max') {
-      const m = /^max_([a-z]+)_namespaces (\d+)$/.exec(line);
-      if (m) limits.set(m[1]!, Number(m[2]));
-    }
+  const sec = parseSections(stdout);
+  // `ls` may print several names per line when its output is a terminal; words are names
+  for (const w of (sec.text('ns') ?? '').split(/\s+/)) if (/^[a-z_]+$/.test(w)) present.add(w);
+  for (const line of sec.lines('max') ?? []) {
+    const m = /^max_([a-z]+)_namespaces (\d+)$/.exec(line.trim());
+    if (m) limits.set(m[1]!, Number(m[2]));
   }
-  return { present, limits, complete: /(^|\n)@@end\s*$/.test(stdout) };
+  return { present, limits, complete: sec.complete };
 }
 
 /** Required namespaces that are absent, and those whose creation is capped to 0. */

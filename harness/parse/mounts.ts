@@ -36,24 +36,3 @@ export function mountFor(path: string, mounts: readonly MountEntry[]): MountEntr
   }
   return best;
 }
-
-/** Output a text tool cannot have produced: NUL, control/escape bytes, invalid UTF-8 (a broken or garbling tool). */
-export function garbled(text: string): boolean {
-  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/.test(text);
-}
-
-/** Split `@@name` sectioned output of one board script into its sections (text before the first marker is dropped). */
-export function sections(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let cur: string | undefined;
-  let buf: string[] = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^@@([a-z0-9_-]+)\s*$/.exec(line);
-    if (m) {
-      if (cur !== undefined) out.set(cur, buf.join('\n'));
-      [cur, buf] = [m[1]!, []];
-    } else if (cur !== undefined) buf.push(line);
-  }
-  if (cur !== undefined) out.set(cur, buf.join('\n'));
-  return out;
-}

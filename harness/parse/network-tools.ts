@@ -13,7 +13,3 @@ export function firstLine(r: CommandResult): string {
   return (r.stderr.trim() || r.stdout.trim()).split('\n')[0]?.slice(0, 200) ?? '';
 }
 
-/** Bytes no tool prints in a listing (control characters, invalid UTF-8): the output is garbled, not just unexpected. */
-export function garbled(text: string): boolean {
-  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/.test(text);
-}

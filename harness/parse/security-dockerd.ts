@@ -1,5 +1,6 @@
 // Is dockerd's API reachable over plain TCP from the network? Both seeds start `dockerd -H tcp://0.0.0.0:2375`:
 // anyone who reaches that port is root on the board. Inputs: dockerd's argv/env/daemon.json and the listeners.
+import { mark, parseSections, sectionScript } from '../board/sections.ts';
 import { describeListener, socketInodes, type Listener } from './security-sockets.ts';
 
 /**
@@ -7,21 +8,20 @@ import { describeListener, socketInodes, type Listener } from './security-socket
  * POSIX sh. Boards sharing a pid namespace (the virtual lab's netns boards) see each other's dockerd: only those in
  * the shell's own mount namespace belong to this board.
  */
-export const DOCKERD_PROBE = [
-  'echo "@@selfmnt $(readlink /proc/self/ns/mnt 2>/dev/null)"',
-  'echo @@tcp; cat /proc/net/tcp 2>/dev/null',
-  'echo @@tcp6; cat /proc/net/tcp6 2>/dev/null',
+export const DOCKERD_PROBE = sectionScript([
+  mark('selfmnt', '$(readlink /proc/self/ns/mnt 2>/dev/null)'),
+  `${mark('tcp')}; cat /proc/net/tcp 2>/dev/null`,
+  `${mark('tcp6')}; cat /proc/net/tcp6 2>/dev/null`,
   'for d in /proc/[0-9]*; do',
   '  c=$(cat "$d/comm" 2>/dev/null) || continue',
   '  case "$c" in dockerd) ;; *) continue ;; esac',
   '  p=${d#/proc/}',
-  '  echo "@@mnt $p $(readlink "$d/ns/mnt" 2>/dev/null)"',
-  '  echo "@@argv $p"; tr \'\\0\' \'\\n\' < "$d/cmdline" 2>/dev/null; echo',
-  '  echo "@@env $p"; tr \'\\0\' \'\\n\' < "$d/environ" 2>/dev/null | grep "^DOCKER_TLS"',
-  '  echo "@@fd $p"; ls -l "$d/fd" 2>/dev/null | grep "socket:"',
+  `  ${mark('mnt', '$p $(readlink "$d/ns/mnt" 2>/dev/null)')}`,
+  `  ${mark('argv', '$p')}; tr '\\0' '\\n' < "$d/cmdline" 2>/dev/null; echo`,
+  `  ${mark('env', '$p')}; tr '\\0' '\\n' < "$d/environ" 2>/dev/null | grep "^DOCKER_TLS"`,
+  `  ${mark('fd', '$p')}; ls -l "$d/fd" 2>/dev/null | grep "socket:"`,
   'done',
-  'echo @@end',
-].join('\n');
+]);
 
 export interface DockerdProcess {
   pid: number;
@@ -40,42 +40,27 @@ export interface DockerdProbe {
 }
 
 export function parseDockerdProbe(text: string): DockerdProbe {
-  const out: DockerdProbe = { tcp: '', tcp6: '', daemons: [], complete: false };
-  let section = '';
-  let pid = 0;
-  let self = '';
-  const buf: Record<string, string[]> = {};
+  const sec = parseSections(text);
+  const out: DockerdProbe = { tcp: sec.text('tcp') ?? '', tcp6: sec.text('tcp6') ?? '', daemons: [], complete: sec.complete };
   const daemon = (p: number) => {
     let d = out.daemons.find((x) => x.pid === p);
     if (!d) out.daemons.push((d = { pid: p, mntNs: '', argv: [], env: {}, sockets: new Set() }));
     return d;
   };
-  for (const line of text.split('\n')) {
-    const sm = /^@@selfmnt ?(\S*)$/.exec(line);
-    const mn = /^@@mnt (\d+) ?(\S*)$/.exec(line);
-    if (sm || mn) {
-      if (sm) self = sm[1] ?? '';
-      else daemon(Number(mn![1])).mntNs = mn![2] ?? '';
-      section = '';
-      continue;
-    }
-    const m = /^@@(tcp6?|argv|env|fd|end)(?: (\d+))?$/.exec(line);
-    if (m) {
-      section = m[1]!;
-      pid = Number(m[2] ?? 0);
-      if (section === 'end') out.complete = true;
-      if (pid) daemon(pid);
-      continue;
-    }
-    if (section === 'tcp' || section === 'tcp6') (buf[section] ??= []).push(line);
-    else if (section === 'argv' && line !== '') daemon(pid).argv.push(line);
-    else if (section === 'env') {
-      const kv = /^([A-Z_]+)=(.*)$/.exec(line);
-      if (kv) daemon(pid).env[kv[1]!] = kv[2]!;
-    } else if (section === 'fd') for (const s of socketInodes(line)) daemon(pid).sockets.add(s);
+  const self = sec.list.find((s) => s.name === 'selfmnt')?.args[0] ?? '';
+  for (const s of sec.list) {
+    const pid = Number(s.args[0]);
+    if (!['mnt', 'argv', 'env', 'fd'].includes(s.name) || !Number.isInteger(pid) || pid <= 0) continue;
+    const d = daemon(pid);
+    if (s.name === 'mnt') d.mntNs = s.args[1] ?? '';
+    else if (s.name === 'argv') d.argv.push(...s.lines.filter((l) => l !== ''));
+    else if (s.name === 'env') {
+      for (const line of s.lines) {
+        const kv = /^([A-Z_]+)=(.*)$/.exec(line);
+        if (kv) d.env[kv[1]!] = kv[2]!;
+      }
+    } else for (const line of s.lines) for (const inode of socketInodes(line)) d.sockets.add(inode);
   }
-  out.tcp = (buf.tcp ?? []).join('\n');
-  out.tcp6 = (buf.tcp6 ?? []).join('\n');
   if (self) out.daemons = out.daemons.filter((d) => !d.mntNs || d.mntNs === self);
   return out;
 }

@@ -1,4 +1,5 @@
 // Docker's data-root as the board sees it: filesystem, encryption flag, overlay whiteouts, free space, edged's root.
+import { mark, parseSections, sectionScript } from '../board/sections.ts';
 import { parseDocument } from 'yaml';
 import { shQuote } from '../core/quote.ts';
 
@@ -52,12 +53,7 @@ export function sameFsFamily(a: string, b: string): boolean {
 /** Resolves symlinks on the board (data-root may be a link into /data), then prints statfs magic and device. */
 export function locateCommand(path: string): string {
   const p = shQuote(path);
-  return [
-    `cd ${p} 2>/dev/null && echo "@@real $(pwd -P)"`,
-    `echo "@@magic $(stat -f -c %t ${p} 2>/dev/null)"`,
-    'echo "@@mounts"; cat /proc/mounts',
-    'echo "@@end"',
-  ].join('; ');
+  return sectionScript([`cd ${p} 2>/dev/null && ${mark('real', '$(pwd -P)')}`, mark('magic', `$(stat -f -c %t ${p} 2>/dev/null)`), `${mark('mounts')}; cat /proc/mounts`], '; ');
 }
 
 export interface Located {
@@ -68,12 +64,17 @@ export interface Located {
 }
 
 export function parseLocate(stdout: string): Located {
-  const real = /^@@real (\/.*)$/m.exec(stdout)?.[1]?.trim();
-  const magic = /^@@magic ([0-9a-fA-F]+)\s*$/m.exec(stdout)?.[1];
-  const i = stdout.indexOf('@@mounts\n');
-  const j = stdout.lastIndexOf('\n@@end');
-  const mountsText = i >= 0 ? stdout.slice(i + '@@mounts\n'.length, j > i ? j : undefined) : '';
-  return { real, magic, mountsText, complete: j > i && i >= 0 };
+  const sec = parseSections(stdout);
+  const arg = (name: string) => sec.list.find((s) => s.name === name)?.args.join(' ');
+  const real = arg('real');
+  const magic = arg('magic');
+  const mountsText = sec.text('mounts');
+  return {
+    real: real?.startsWith('/') ? real : undefined,
+    magic: magic && /^[0-9a-fA-F]+$/.test(magic) ? magic : undefined,
+    mountsText: mountsText ?? '',
+    complete: sec.complete && mountsText !== undefined,
+  };
 }
 
 // ---- encryption

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cgroupChain, cgroupLayout, controllerMount, parseMemoryStat, parsePidCgroup, parseProcCgroups } from '../../harness/parse/cgroups.ts';
-import { parseMounts, sections } from '../../harness/parse/mounts.ts';
+import { parseSections } from '../../harness/board/sections.ts';
+import { parseMounts } from '../../harness/parse/mounts.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -21,8 +22,8 @@ describe('/proc/cgroups', () => {
 
 describe('cgroup layout from /proc/mounts', () => {
   it('sees the netns board as v1 per-controller hierarchies with a hybrid cgroup2 aside', () => {
-    const s = sections(fixture('vl-linux-1-mounts-and-cgroups.txt'));
-    const layout = cgroupLayout(parseMounts(s.get('mounts')!).mounts);
+    const s = parseSections(fixture('vl-linux-1-mounts-and-cgroups.txt'));
+    const layout = cgroupLayout(parseMounts(s.text('mounts')!).mounts);
     expect(layout.version).toBe(1);
     expect(layout.unified).toBe('/sys/fs/cgroup/unified');
     expect(controllerMount(layout, 'cpuset')?.mountpoint).toBe('/sys/fs/cgroup/cpuset');

@@ -6,7 +6,8 @@ import { findMasquerade, parseIptablesRules, splitWords, traverse, type Packet }
 import { formatCidr, parseCidr, parseIpv4, prefixOfMask } from '../../harness/parse/network-ipv4.ts';
 import { loopbackAddressesOf, parseHosts, parseResolvConf } from '../../harness/parse/network-resolv.ts';
 import { defaultRoutes, parseProcNetRoute } from '../../harness/parse/network-route.ts';
-import { garbled, toolMissing } from '../../harness/parse/network-tools.ts';
+import { garbled } from '../../harness/board/sections.ts';
+import { toolMissing } from '../../harness/parse/network-tools.ts';
 import { clockSkew, parseEpochSeconds } from '../../harness/parse/network-clock.ts';
 
 // what the garbage_output defect appends to a tool's (halved) answer

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assessDockerdTcp, parseDaemonJson, parseDockerdArgv, parseDockerdProbe, tcpHostExposed } from '../../harness/parse/security-dockerd.ts';
 import { edgecoreTlsPaths, parseFileModes, worldReadable } from '../../harness/parse/security-files.ts';
-import { splitSections } from '../../harness/parse/security-sections.ts';
 import { parseSelinuxMode, selinuxFinding } from '../../harness/parse/security-selinux.ts';
 import { describeListener, parseProcNetTcp, socketInodes } from '../../harness/parse/security-sockets.ts';
 
@@ -159,14 +158,5 @@ describe('credential file modes', () => {
   it('takes the TLS paths of edgecore.yaml (seed 002 reference config)', () => {
     const grep = '    tlsCaFile: /etc/kubeedge/ca/rootCA.crt\n    tlsCertFile: "/etc/kubeedge/certs/server.crt"\n    tlsPrivateKeyFile: /data/kubeedge/server.key # moved\n';
     expect(edgecoreTlsPaths(grep)).toEqual(['/etc/kubeedge/ca/rootCA.crt', '/etc/kubeedge/certs/server.crt', '/data/kubeedge/server.key']);
-  });
-});
-
-describe('probe sections', () => {
-  it('splits @@ sections and knows a complete probe', () => {
-    const s = splitSections('@@service\n5555\n@@persist\n\n@@tcp\nx\n@@end\n');
-    expect(s.complete).toBe(true);
-    expect(s.sections.get('service')).toBe('5555');
-    expect(splitSections('@@service\n5555\n').complete).toBe(false);
   });
 });
