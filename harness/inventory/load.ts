@@ -18,6 +18,13 @@ export function yamlPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
 }
 
+/** The first schema issue as the YAML path it concerns (an unknown key names that key) and what was expected. */
+export function firstIssue(error: z.ZodError): { path: PropertyKey[]; detail: string } {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') return { path: [...issue.path, issue.keys[0]!], detail: `unknown key \`${issue.keys.join('`, `')}\`` };
+  return { path: issue.path as PropertyKey[], detail: issue.message };
+}
+
 /** Parse a YAML file and validate it with a zod schema; every error names file, line, YAML path and expectation. */
 export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, what: string): { data: z.infer<S>; doc: Document; counter: LineCounter } {
   let text: string;
@@ -35,13 +42,7 @@ export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, what:
   }
   const parsed = schema.safeParse(doc.toJS());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    let path = issue.path as PropertyKey[];
-    let detail = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      path = [...path, issue.keys[0]!];
-      detail = `unknown key \`${issue.keys.join('`, `')}\``;
-    }
+    const { path, detail } = firstIssue(parsed.error);
     const line = lineOf(doc, counter, path);
     throw usage(`${file}${line ? `:${line}` : ''}: ${what} at \`${yamlPath(path)}\`: ${detail}`);
   }

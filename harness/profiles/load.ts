@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { usage } from '../core/errors.ts';
-import { lineOf, yamlPath } from '../inventory/load.ts';
+import { firstIssue, lineOf, yamlPath } from '../inventory/load.ts';
 import { Profile } from './schema.ts';
 
 export const PROFILES_DIR = dirname(fileURLToPath(import.meta.url));
@@ -81,13 +81,7 @@ export function loadProfile(nameOrPath: string): Profile {
   const merged = layers.reduce<Record<string, unknown>>((acc, l) => merge(acc, l.data, l, []), {});
   const parsed = Profile.safeParse(merged);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    let path = issue.path as PropertyKey[];
-    let detail = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      path = [...path, issue.keys[0]!];
-      detail = `unknown key \`${issue.keys.join('`, `')}\``;
-    }
+    const { path, detail } = firstIssue(parsed.error);
     // the nearest file that spells out that path (the profile itself first, then what it extends)
     const own = [...layers].reverse().find((l) => l.doc.hasIn(path as unknown[])) ?? layers.at(-1)!;
     const line = lineOf(own.doc, own.counter, path);
