@@ -63,7 +63,7 @@ export async function readRecord(dir: string, boardId: string): Promise<ReadReco
 function unreadable(boardId: string, path: string, why: string): ReadRecord {
   return {
     rec: { ...freshRecord(boardId), health: 'bad' },
-    note: `state file ${path} unreadable (${why.split('\n')[0]}); \`edgecert lab reset ${boardId}\` rewrites it`,
+    note: `state file ${path} unreadable (${why.split('\n')[0]}); \`edgecert boards reset ${boardId}\` rewrites it`,
   };
 }
 

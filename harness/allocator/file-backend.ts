@@ -117,7 +117,7 @@ export class FileAllocator implements Allocator {
       let health: Health = rec.health === 'bad' ? 'bad' : outcome === 'ok' ? 'good' : 'unknown';
       if (count >= this.badAfter && health !== 'bad') {
         health = 'bad';
-        log.warn(`board ${boardId} marked bad after ${plural(count, 'infra outcome')} in a row; \`edgecert lab reset ${boardId}\` once fixed`);
+        log.warn(`board ${boardId} marked bad after ${plural(count, 'infra outcome')} in a row; \`edgecert boards reset ${boardId}\` once fixed`);
       }
       const next: BoardRecord = { ...rec, health, consecutiveInfra: count };
       return { next, result: toBoardState({ rec: next }, now) };

@@ -1,6 +1,6 @@
 import type { BoardState } from './types.ts';
 
-// Human renderings of board states for `edgecert lab status`, acquire progress and timeout errors; tokens never appear.
+// Human renderings of board states for `edgecert boards`, acquire progress and timeout errors; tokens never appear.
 
 export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -16,7 +16,7 @@ export function describeBoard(s: BoardState, now: number, skipped?: string): str
   if (skipped !== undefined) return `${s.boardId} ${skipped}`;
   if (s.health === 'bad') {
     const why = s.note ?? `${plural(s.consecutiveInfra, 'infra outcome')} in a row`;
-    return `${s.boardId} is bad (${why}; \`edgecert lab reset ${s.boardId}\` once fixed)`;
+    return `${s.boardId} is bad (${why}; \`edgecert boards reset ${s.boardId}\` once fixed)`;
   }
   if (s.state === 'leased') {
     return `${s.boardId} leased by ${s.owner ?? '?'} until ${clock(s.expiresAt ?? now)} (${inSeconds(s.expiresAt ?? now, now)})`;
@@ -28,7 +28,7 @@ export function describeBoards(states: BoardState[], now: number, skipped: Reado
   return states.map((s) => describeBoard(s, now, skipped.get(s.boardId))).join('; ');
 }
 
-/** Plain-text table for `edgecert lab status`. */
+/** Plain-text table for `edgecert boards`. */
 export function formatStatus(states: BoardState[], now: number = Date.now()): string {
   const header = ['BOARD', 'STATE', 'OWNER', 'EXPIRES', 'HEALTH', 'INFRA', 'LAST ACQUIRED'];
   const rows = states.map((s) => [

@@ -19,7 +19,7 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
-/** One board as `edgecert lab status` shows it; carries no token. */
+/** One board as `edgecert boards` shows it; carries no token. */
 export interface BoardState {
   boardId: string;
   state: 'free' | 'leased';

@@ -8,7 +8,8 @@ const HELP = `edgecert — can this board host a KubeEdge edge node? (conformanc
 usage:
   edgecert run [--pool P | --board B] [--profile X] [--suite S,...] [--grep RE] [--parallel N] [--no-lab-up] [--certify]
                --certify: vendor certification (findings FAIL, no SKIP allowed, SHA256SUMS bundle)
-  edgecert lab status | up [--board B] | down [--board B] | reserve B | release B | kick B | reset B | kubeconfig
+  edgecert boards [status] | reserve B | release B | kick B | reset B   (leases and health of the inventory's boards)
+  edgecert lab up | down | status [--board B] | kubeconfig                (the virtual lab: test equipment)
   edgecert catalog [--write | --check]
   edgecert matrix [--defects FILE] [--suite S,...]   (negative conformance: conformant lab + defect lab, fidelity)
   edgecert report RUN_DIR         (rebuild summary.json/junit.xml/HTML of a run, e.g. after a kill)
@@ -67,6 +68,10 @@ export async function main(argv: string[]): Promise<number> {
           reportsDir: values['reports-dir'],
           certify: values.certify,
         });
+      }
+      case 'boards': {
+        const { boardsCommand } = await import('./boards.ts');
+        return await boardsCommand(rest, values.inventory!);
       }
       case 'lab': {
         const { labCommand } = await import('./lab.ts');

@@ -98,7 +98,7 @@ export const Lab = z.strictObject({
     .strictObject({
       backend: z.enum(['file']).default('file'),
       ttlSeconds: z.number().int().min(5).max(86400).default(60),
-      /** consecutive INFRA outcomes after which a board is marked bad until `lab reset`. */
+      /** consecutive INFRA outcomes after which a board is marked bad until `edgecert boards reset`. */
       badAfter: z.number().int().min(1).default(3),
     })
     .default({ backend: 'file', ttlSeconds: 60, badAfter: 3 }),

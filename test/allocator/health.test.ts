@@ -58,7 +58,7 @@ describe('board health', () => {
 
     // Bad is never handed out: with b2 busy the caller waits and is told why; with only b1 asked, it fails at once.
     await expect(alloc.acquire({ candidates: [b1, b2], owner: 'run-5', timeoutMs: 800 })).rejects.toThrow(
-      /b1 is bad \(2 infra outcomes in a row.*lab reset b1.*b2 leased by run-4/,
+      /b1 is bad \(2 infra outcomes in a row.*boards reset b1.*b2 leased by run-4/,
     );
     const t0 = performance.now();
     await expect(alloc.acquire({ candidates: [b1], owner: 'run-5', timeoutMs: 10_000 })).rejects.toMatchObject({ outcome: 'INFRA' });

@@ -65,7 +65,7 @@ describe('edgecert run (local board)', () => {
     expect(new Set(results.map((r: { historyId: string }) => r.historyId)).size).toBe(summary.boards[0].checks.length);
     const notRun = summary.boards[0].checks.filter((c: { outcome: string }) => c.outcome === 'NOT_RUN').length;
     expect(results.filter((r: { status?: string }) => r.status === undefined)).toHaveLength(notRun);
-    const status = await cli(['lab', 'status', '--inventory', inventory]);
+    const status = await cli(['boards', '--inventory', inventory]);
     expect(status.stdout).toMatch(/host\s+free/);
   });
 
@@ -124,7 +124,7 @@ boards:
     expect(unplugged.checks.map((c: { outcome: string }) => c.outcome)).toEqual(['INFRA']);
     expect(unplugged.infraError).toMatch(/lease not obtained: .*unplugged.*failed its health check during this acquire: .*(ECONNREFUSED|connect)/);
     expect(r.exitCode).toBe(host.checks[0].outcome === 'FAIL' ? 1 : 2);
-    const status = await cli(['lab', 'status', '--inventory', lab]);
+    const status = await cli(['boards', '--inventory', lab]);
     expect(status.stdout).toMatch(/unplugged\s+free/);
   }, 120_000);
 });
