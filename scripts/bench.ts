@@ -43,7 +43,7 @@ function cliFor(b: BoardSpec): [string, string[]] | undefined {
 async function roundTrips(): Promise<void> {
   const inv = loadInventory(inventory);
   const seen = new Set<string>();
-  const boards = inv.boards.filter((b) => !b.virtual?.defects && !seen.has(b.transport.type) && seen.add(b.transport.type));
+  const boards = inv.boards.filter((b) => !b.provision?.defects && !seen.has(b.transport.type) && seen.add(b.transport.type));
   console.log(`per-command round trip of \`true\` (n=${N}; transport = the harness, CLI = a spawned plain client)`);
   const rows: [string, Transport, [string, string[]] | undefined][] = [['local', new LocalTransport('lab-host'), ['/bin/sh', ['-c', 'true']]]];
   for (const b of boards) rows.push([`${b.transport.type} (${b.id})`, await createTransport(b), cliFor(b)]);
@@ -62,7 +62,7 @@ async function roundTrips(): Promise<void> {
 }
 
 async function runSplit(): Promise<void> {
-  const { runConformance } = await import('../harness/cli/run.ts');
+  const { runConformance } = await import('../harness/runner.ts');
   const board = process.env.BENCH_BOARD ?? 'vl-linux-1';
   const t0 = performance.now();
   const { runDir } = await runConformance({ inventory, board, parallel: 1, reportsDir: '/tmp/edgecert-bench-reports' });

@@ -172,7 +172,7 @@ function report(c: CheckContext, reasons: string[]): void {
 /** Where the harness can reach the board itself (not through the transport), for an active probe. */
 function boardAddress(spec: BoardSpec): string | undefined {
   const t = spec.transport;
-  const host = spec.virtual?.address ?? (t.type === 'ssh' ? t.host : t.type === 'adb' ? t.serial.split(':')[0] : t.type === 'hdc' ? t.connectKey.split(':')[0] : undefined);
+  const host = (t.type === 'ssh' ? t.host : t.type === 'adb' ? t.serial.split(':')[0] : t.type === 'hdc' ? t.connectKey.split(':')[0] : undefined);
   return host && !/^127\.|^localhost$/.test(host) && /^[\w.-]+$/.test(host) ? host : undefined;
 }
 

@@ -6,14 +6,12 @@ import { EXIT } from '../core/outcome.ts';
 const HELP = `edgecert — can this board host a KubeEdge edge node? (conformance with evidence)
 
 usage:
-  edgecert run [--pool P | --board B] [--profile X] [--suite S,...] [--grep RE] [--parallel N] [--no-lab-up] [--certify]
+  edgecert run [--pool P | --board B] [--profile X] [--suite S,...] [--grep RE] [--parallel N] [--no-provision] [--certify]
                --certify: vendor certification (findings FAIL, no SKIP allowed, SHA256SUMS bundle)
   edgecert boards [status] | reserve B | release B | kick B | reset B   (leases and health of the inventory's boards)
-  edgecert lab up | down | status [--board B] | kubeconfig                (the virtual lab: test equipment)
   edgecert catalog [--write | --check]
-  edgecert matrix [--defects FILE] [--suite S,...]   (negative conformance: conformant lab + defect lab, fidelity)
   edgecert report RUN_DIR         (rebuild summary.json/junit.xml/HTML of a run, e.g. after a kill)
-every command takes --inventory FILE (default devices.yaml)
+every command takes --inventory FILE (default devices.yaml); the virtual lab has its own CLI: npx edgecert-lab --help
 exit codes: 0 conformant, 1 non-conformant (any FAIL), 2 infra or usage error
 `;
 
@@ -31,11 +29,10 @@ export async function main(argv: string[]): Promise<number> {
         suite: { type: 'string' },
         grep: { type: 'string' },
         parallel: { type: 'string' },
-        'no-lab-up': { type: 'boolean' },
+        'no-provision': { type: 'boolean' },
         certify: { type: 'boolean' },
         'reports-dir': { type: 'string' },
         write: { type: 'boolean' },
-        defects: { type: 'string' },
         check: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -64,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
           suites: values.suite?.split(',').map((s) => s.trim()).filter(Boolean),
           grep,
           parallel: values.parallel ? Number(values.parallel) : undefined,
-          labUp: values['no-lab-up'] ? false : undefined,
+          provision: values['no-provision'] ? false : undefined,
           reportsDir: values['reports-dir'],
           certify: values.certify,
         });
@@ -73,28 +70,9 @@ export async function main(argv: string[]): Promise<number> {
         const { boardsCommand } = await import('./boards.ts');
         return await boardsCommand(rest, values.inventory!);
       }
-      case 'lab': {
-        const { labCommand } = await import('./lab.ts');
-        const boards = (values.board ?? []).flatMap((b) => ['--board', b]);
-        return await labCommand([...rest, ...boards], values.inventory!);
-      }
-      case 'catalog': {
-        const { catalogCommand } = await import('./catalog.ts');
-        return await catalogCommand(values.check ? 'check' : values.write ? 'write' : 'print');
-      }
-      case 'matrix': {
-        const { runMatrix } = await import('../matrix/run-matrix.ts');
-        const { DEFECT_LAB } = await import('../matrix/paths.ts');
-        const { verdict, text } = await runMatrix({
-          conformantInventory: values.inventory!,
-          defectInventory: values.defects ?? DEFECT_LAB,
-          reportsDir: values['reports-dir'],
-          suites: values.suite?.split(',').map((s) => s.trim()).filter(Boolean),
-          parallel: values.parallel ? Number(values.parallel) : undefined,
-        });
-        process.stdout.write(`${text}\n`);
-        return verdict.problems.length ? EXIT.NON_CONFORMANT : EXIT.CONFORMANT;
-      }
+      case 'lab':
+      case 'matrix':
+        throw new EdgecertError('USAGE', `\`edgecert ${cmd}\` belongs to the virtual lab, which has its own CLI: npx edgecert-lab ${cmd === 'lab' ? rest.join(' ') || 'up' : 'matrix'}`);
       case 'report': {
         const { reportCommand } = await import('./report.ts');
         return await reportCommand(rest[0]);

@@ -65,20 +65,14 @@ export function loadInventory(file: string): Inventory {
   });
   const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   for (const [i, b] of data.boards.entries()) {
-    if (b.virtual?.defects) {
-      b.virtual.defects = resolvePath(b.virtual.defects);
-      if (!existsSync(b.virtual.defects)) {
-        throw usage(`${where(['boards', i, 'virtual', 'defects'])}: inventory at \`boards[${i}].virtual.defects\`: defects file ${b.virtual.defects} does not exist`);
-      }
-    }
     if (b.transport.type === 'ssh') {
       b.transport.keyPath = resolvePath(b.transport.keyPath);
       if (!b.transport.hostKey.startsWith('ssh-') && !b.transport.hostKey.startsWith('ecdsa-')) b.transport.hostKey = resolvePath(b.transport.hostKey);
     }
     if (b.transport.type === 'hdc' && b.transport.hdcPath?.includes('/')) b.transport.hdcPath = resolvePath(b.transport.hdcPath);
     if (b.cloud) b.cloud.kubeconfig = resolvePath(b.cloud.kubeconfig);
-    // a real board's files must exist now (a virtual board's keys and kubeconfig are made by `lab up`)
-    if (!b.virtual) {
+    // a board's files must exist now, unless its provisioner makes them (the virtual lab's keys and kubeconfig)
+    if (!b.provision) {
       const files: [string | undefined, PropertyKey[], string][] = [
         [b.transport.type === 'ssh' ? b.transport.keyPath : undefined, ['transport', 'keyPath'], 'ssh private key'],
         [b.transport.type === 'ssh' && b.transport.hostKey.startsWith('/') ? b.transport.hostKey : undefined, ['transport', 'hostKey'], 'known_hosts file'],

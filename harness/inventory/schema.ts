@@ -55,13 +55,8 @@ export const CloudBinding = z.strictObject({
   nodeName: z.string().min(1),
 });
 
-export const VirtualBoard = z.strictObject({
-  kind: z.enum(['netns', 'qemu']),
-  /** YAML file naming the defects injected into this board (see harness/virtual-lab/DEFECTS.md). */
-  defects: z.string().min(1).optional(),
-  /** lab-bridge address of the board, e.g. 10.77.0.11 */
-  address: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, 'an IPv4 address').optional(),
-});
+/** What the lab's provisioner needs to bring this board up; edgecert passes it on unread (the virtual lab's is lab/spec.ts). */
+const Provision = z.record(z.string(), z.unknown());
 
 const LabEndpoint = z.strictObject({
   url: z.string().regex(/^http:\/\/[^/\s?#]+(\/\S*)?$/, 'a plain http:// URL (busybox wget in the lab image)'),
@@ -84,7 +79,7 @@ export const Board = z.strictObject({
   cloud: CloudBinding.optional(),
   /** how THIS board reaches the lab endpoint when its view of the lab differs (e.g. a qemu guest behind user networking) */
   endpoint: z.lazy(() => LabEndpoint).optional(),
-  virtual: VirtualBoard.optional(),
+  provision: Provision.optional(),
 });
 
 export const ImageSource = z.union([
@@ -106,6 +101,8 @@ export const Lab = z.strictObject({
   image: ImageSource.optional(),
   /** an HTTP endpoint in the lab that board containers must reach through the board's NAT (NET-CONTAINER-EGRESS) */
   endpoint: z.lazy(() => LabEndpoint).optional(),
+  /** brings the boards with a `provision:` block up before a run (harness/provision.ts); `node` is this Node.js */
+  provision: z.strictObject({ command: z.array(z.string().min(1)).min(1) }).optional(),
 });
 
 export const Inventory = z.strictObject({

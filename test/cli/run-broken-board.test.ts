@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadInventory } from '../../harness/inventory/load.ts';
-import { labDown } from '../../harness/virtual-lab/lab.ts';
-import { REPO_DIR } from '../../harness/virtual-lab/netns/paths.ts';
+import { loadLabInventory } from '../../lab/spec.ts';
+import { labDown } from '../../lab/lab.ts';
+import { REPO_DIR } from '../../lab/netns/paths.ts';
 
 const root = process.getuid?.() === 0;
 const BIN = join(import.meta.dirname, '../../harness/cli/bin.js');
@@ -19,7 +19,7 @@ const board = (id: string, address: string, defects?: string) => `
     arch: amd64
     profile: generic-linux
     transport: { type: ssh, host: ${address}, port: 22, user: root, keyPath: /var/lib/edgecert/virtual-lab/ssh/id_ed25519, hostKey: /var/lib/edgecert/virtual-lab/ssh/known_hosts }
-    virtual: { kind: netns, address: ${address}${defects ? `, defects: ${defects}` : ''} }`;
+    provision: { kind: netns, address: ${address}${defects ? `, defects: ${defects}` : ''} }`;
 writeFileSync(
   inventory,
   `apiVersion: edgecert/v1
@@ -28,14 +28,15 @@ lab:
   leases: { backend: file, ttlSeconds: 30, badAfter: 3 }
   stateDir: /var/lib/edgecert
   image: { tarball: /var/lib/edgecert/virtual-lab/images/edgecert-busybox.tar, ref: edgecert/busybox:lab }
-boards:${board('vl-run-ok', '10.77.0.94')}${board('vl-run-dead', '10.77.0.95', join(REPO_DIR, 'harness/virtual-lab/defect-lab/defects/sshd_config_broken.yaml'))}
+  provision: { command: [node, ${join(REPO_DIR, 'lab/bin.js')}, provision] }
+boards:${board('vl-run-ok', '10.77.0.94')}${board('vl-run-dead', '10.77.0.95', join(REPO_DIR, 'lab/defect-lab/defects/sshd_config_broken.yaml'))}
 `,
 );
 const GREP = '^(NET-IP-FORWARD|NET-LOCALHOST-HOSTS|NET-CLOCK-SYNC):';
 
 describe.skipIf(!root)('a run with one board that cannot be brought up', () => {
   afterAll(async () => {
-    await labDown(loadInventory(inventory), { boards: ['vl-run-ok', 'vl-run-dead'] }).catch(() => undefined);
+    await labDown(loadLabInventory(inventory), { boards: ['vl-run-ok', 'vl-run-dead'] }).catch(() => undefined);
   }, 120_000);
 
   it('reports that board INFRA on every planned check with the reason, judges the other, exits by the rule', async () => {
@@ -47,18 +48,18 @@ describe.skipIf(!root)('a run with one board that cannot be brought up', () => {
     expect(ok.checks.map((c: { outcome: string }) => c.outcome)).toEqual(['PASS', 'PASS', 'PASS']);
     expect(ok.verdictLine).toBe('conformant (3/3 checked)');
     expect(dead.checks.map((c: { outcome: string }) => c.outcome)).toEqual(['INFRA', 'INFRA', 'INFRA']);
-    expect(dead.infraError).toMatch(/^lab up failed: .*vl-run-dead did not come up/);
-    expect(dead.checks[0].message).toMatch(/lab up failed/);
+    expect(dead.infraError).toMatch(/^provisioning failed: .*vl-run-dead did not come up/);
+    expect(dead.checks[0].message).toMatch(/provisioning failed/);
     expect(dead.verdict).toBe('incomplete');
     expect(summary.complete).toBe(true);
     // no FAIL anywhere, an INFRA: exit 2 (0 conformant, 1 non-conformant, 2 infra/usage)
     expect(summary.exitCode).toBe(2);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toMatch(/vl-run-dead .*INFRA 3/);
-    expect(r.stdout).toMatch(/board not run: lab up failed/);
+    expect(r.stdout).toMatch(/board not run: provisioning failed/);
 
     const junit = readFileSync(join(run, 'junit.xml'), 'utf8');
-    expect(junit.match(/<error message="lab up failed/g)?.length).toBe(3);
+    expect(junit.match(/<error message="provisioning failed/g)?.length).toBe(3);
     // the HTML's source: one Allure result per board x check, the dead board's as broken, each its own test
     const results = readdirSync(join(run, 'allure-results'))
       .filter((f) => f.endsWith('-result.json'))

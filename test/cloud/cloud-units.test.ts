@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { EdgecertError } from '../../harness/core/errors.ts';
 import { loadKubeconfig, runNamespace } from '../../harness/fixtures/cloud.ts';
 import { isDns1123Subdomain, parseEdgecoreConfig, parseProcesses } from '../../harness/parse/cloud-edgecore.ts';
-import { answer } from '../../harness/virtual-lab/edge/agent/mesh-dns.ts';
-import { parseYaml } from '../../harness/virtual-lab/edge/agent/mini-yaml.ts';
-import { edgeDefects, standInFlags } from '../../harness/virtual-lab/edge/edge-defects.ts';
-import { renderEdgecoreYaml } from '../../harness/virtual-lab/edge/edgecore-yaml.ts';
-import { desiredEndpoints } from '../../harness/virtual-lab/edge/endpoints-controller.ts';
+import { answer } from '../../lab/edge/agent/mesh-dns.ts';
+import { parseYaml } from '../../lab/edge/agent/mini-yaml.ts';
+import { edgeDefects, standInFlags } from '../../lab/edge/edge-defects.ts';
+import { renderEdgecoreYaml } from '../../lab/edge/edgecore-yaml.ts';
+import { desiredEndpoints } from '../../lab/edge/endpoints-controller.ts';
 
 describe('edgecore.yaml', () => {
   const text = renderEdgecoreYaml({ nodeName: 'vl-linux-1', server: 'https://10.77.0.1:6443', token: 'abc.def', sandboxImage: 'edgecert/busybox:lab' });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { waitFor } from '../../harness/core/wait.ts';
 
-const MAIN = new URL('../../harness/virtual-lab/control-plane/main.ts', import.meta.url).pathname;
+const MAIN = new URL('../../lab/control-plane/main.ts', import.meta.url).pathname;
 
 describe('control plane CLI', () => {
   let dir: string;

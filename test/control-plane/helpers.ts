@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Agent, request } from 'undici';
-import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../harness/virtual-lab/control-plane/start.ts';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../lab/control-plane/start.ts';
 
 export interface Lab {
   cp: ControlPlane;

@@ -1,7 +1,7 @@
 // The patch formats in isolation: kubectl's strategic-merge directives and RFC 6902 edge cases.
 import { describe, expect, it } from 'vitest';
-import { jsonPatch, mergePatch, strategicMergePatch } from '../../harness/virtual-lab/control-plane/patch.ts';
-import { parseLabelSelector } from '../../harness/virtual-lab/control-plane/selectors.ts';
+import { jsonPatch, mergePatch, strategicMergePatch } from '../../lab/control-plane/patch.ts';
+import { parseLabelSelector } from '../../lab/control-plane/selectors.ts';
 
 describe('strategic merge patch', () => {
   const pod = {

@@ -52,9 +52,9 @@ describe('inventory (devices.yaml)', () => {
     expect(usageError(() => loadInventory(f)).message).toMatch(/:\d+: .*boards\[1\]\.id.*duplicate board id `b1` \(first at boards\[0\]\)/);
   });
 
-  it('rejects a missing defects file and a missing inventory', () => {
-    const f = write('def.yaml', inv(board('\n    virtual: { kind: netns, defects: nope.yaml }')));
-    expect(usageError(() => loadInventory(f)).message).toMatch(/boards\[0\]\.virtual\.defects.*nope\.yaml does not exist/);
+  it('passes a provision block on unread, and names a missing inventory', () => {
+    const f = write('prov.yaml', inv(board('\n    provision: { kind: netns, anything: [1, 2] }')));
+    expect(loadInventory(f).boards[0]!.provision).toEqual({ kind: 'netns', anything: [1, 2] });
     expect(usageError(() => loadInventory(join(dir, 'absent.yaml'))).message).toMatch(/absent\.yaml: cannot read inventory \(ENOENT\)/);
   });
 
@@ -68,8 +68,8 @@ describe('inventory (devices.yaml)', () => {
     expect(loadInventory(write('key-ok.yaml', inv(ssh(key)))).boards[0]!.transport).toMatchObject({ keyPath: key });
     const k = write('kube.yaml', inv(ssh(key, '\n    cloud: { kubeconfig: missing.kubeconfig, nodeName: b1 }')));
     expect(usageError(() => loadInventory(k)).message).toMatch(/:10: inventory at `boards\[0\]\.cloud\.kubeconfig`: kubeconfig .*missing\.kubeconfig does not exist/);
-    // a virtual board's key is made by `lab up`: not required before it
-    expect(loadInventory(write('virt.yaml', inv(ssh('keys/none_ed25519', '\n    virtual: { kind: netns }')))).boards).toHaveLength(1);
+    // a provisioned board's key is made by its provisioner (the virtual lab's `up`): not required before it
+    expect(loadInventory(write('virt.yaml', inv(ssh('keys/none_ed25519', '\n    provision: { kind: netns }')))).boards).toHaveLength(1);
   });
 
   it('rejects broken YAML with a line and duplicate keys', () => {

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgecertError } from '../../harness/core/errors.ts';
 import { AdbTransport } from '../../harness/transport/adb.ts';
 import { startAdbServer, type AdbServer } from '../../harness/transport/adb-server.ts';
-import { spawnAdbd, type AdbdProcess } from '../../harness/virtual-lab/adbd/spawn.ts';
+import { spawnAdbd, type AdbdProcess } from '../../lab/adbd/spawn.ts';
 import { transportConformance } from './conformance.ts';
 
 // AdbTransport through the real Debian adb server (a private one on its own port) to the virtual-lab adbd.
 
-const PROPS = join(import.meta.dirname, '../../harness/virtual-lab/adbd/rk3568_r.prop');
+const PROPS = join(import.meta.dirname, '../../lab/adbd/rk3568_r.prop');
 
 async function errorOf(p: Promise<unknown>): Promise<EdgecertError> {
   const e = await p.then(
