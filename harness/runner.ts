@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { createAllocator, holdLease, selectBoards, type Allocator } from './allocator/index.ts';
@@ -14,8 +15,10 @@ import { boardVerdicts, writeAllureHtml } from './report/allure-html.ts';
 import { toJunit } from './report/junit.ts';
 import type { CheckMeta } from './check/meta.ts';
 import { recordBoardInfra, showNotRun } from './report/board-infra.ts';
+import { readResults } from './report/results-file.ts';
 import { buildSummary, writeJsonAtomic, type BoardPlan, type Summary } from './report/summary.ts';
-import { runEnvVars } from './fixtures/run-env.ts';
+import { RUN_CONTEXT_VAR, writeRunContext } from './fixtures/run-context.ts';
+import type { Profile } from './profiles/schema.ts';
 import { provisionBoards } from './provision.ts';
 import { catalogue, planBoard, type Selection } from './cli/plan.ts';
 import { printSummary } from './cli/print.ts';
@@ -80,6 +83,7 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
   log.info(`run ${runId}: ${planned.length} board(s), report in ${relative(process.cwd(), runDir) || runDir}`);
 
   const children = new Set<ChildProcess>();
+  const contextDir = mkdtempSync(join(tmpdir(), `edgecert-run-${runId}-`));
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupted) return;
@@ -106,7 +110,7 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
     await Promise.all(
       Array.from({ length: Math.min(width, queue.length) }, async () => {
         for (let p = queue.shift(); p && !interrupted; p = queue.shift()) {
-          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, files: p.files, plan: p.plan, checks: p.checks, suiteChecks: all.filter((c) => p.checks.some((x) => x.suite === c.suite)).length, profileName: opts.profile, certify: opts.certify, children, isInterrupted: () => interrupted !== undefined });
+          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, profile: p.profile, contextDir, files: p.files, plan: p.plan, checks: p.checks, suiteChecks: all.filter((c) => p.checks.some((x) => x.suite === c.suite)).length, certify: opts.certify, children, isInterrupted: () => interrupted !== undefined });
           if (p.plan.infraError) recordBoardInfra({ runId, runDir, board: p.board.id, profile: p.plan.profile, planned: p.checks, reason: p.plan.infraError });
           writeReport(false);
         }
@@ -115,6 +119,7 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    rmSync(contextDir, { recursive: true, force: true });
   }
   const summary = writeReport(!interrupted);
   for (const b of summary.boards) {
@@ -140,7 +145,9 @@ interface BoardRun {
   checks: CheckMeta[];
   /** how many checks the suite files hold in all */
   suiteChecks: number;
-  profileName?: string;
+  profile: Profile;
+  /** where the per-board run contexts are written (a temporary directory of this run) */
+  contextDir: string;
   certify?: boolean;
   children: Set<ChildProcess>;
   isInterrupted: () => boolean;
@@ -153,7 +160,7 @@ async function runBoard(r: BoardRun): Promise<void> {
     lease = await r.alloc.acquire({
       candidates: [r.board],
       owner,
-      timeoutMs: planBoard(r.board, [], { profile: r.profileName }).profile.timeouts.lease,
+      timeoutMs: r.profile.timeouts.lease,
       onProgress: (m) => log.info(m),
       healthCheck: quickHealthCheck,
     });
@@ -177,7 +184,17 @@ async function runBoard(r: BoardRun): Promise<void> {
     const vitest = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
     const env = {
       ...process.env,
-      ...runEnvVars({ runId: r.runId, runDir: r.runDir, inventory: r.invPath, board: r.board.id, profile: r.profileName, lease: JSON.stringify({ boardId: lease.boardId, owner }), certify: r.certify }),
+      [RUN_CONTEXT_VAR]: writeRunContext(r.contextDir, {
+        runId: r.runId,
+        runDir: r.runDir,
+        inventoryPath: r.invPath,
+        inventory: r.inv,
+        board: r.board.id,
+        spec: r.board,
+        // a run's --certify makes findings FAIL whatever the profile says
+        profile: r.certify ? { ...r.profile, security: 'certify' } : r.profile,
+        leaseOwner: owner,
+      }),
       FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
     };
     // only the planned checks run (--grep narrows the plan; a file holds more checks than were asked for)
@@ -208,8 +225,7 @@ async function runBoard(r: BoardRun): Promise<void> {
 
 function readBoardInfra(r: BoardRun): boolean {
   try {
-    const text = readFileSync(join(r.runDir, 'results', `${r.board.id}.jsonl`), 'utf8');
-    return text.split('\n').some((l) => l.includes('"outcome":"INFRA"'));
+    return readResults(r.runDir, r.board.id).some((x) => x.outcome === 'INFRA');
   } catch {
     return true;
   }

@@ -5,8 +5,7 @@ import { runLabContainer } from '../harness/board/lab-image.ts';
 import { api, cloudOf, nodeReady, readNode, type CloudSession } from '../harness/fixtures/cloud.ts';
 import { ensureBackend, requestsFromBoard, waitMeshServes } from '../harness/fixtures/cloud-mesh.ts';
 import { labImageRef } from '../harness/fixtures/cloud-pods.ts';
-import { loadInventory } from '../harness/inventory/load.ts';
-import { readRunEnv } from '../harness/fixtures/run-env.ts';
+import { readRunContext } from '../harness/fixtures/run-context.ts';
 
 const SUITE = 'edgemesh';
 const MESH_DNS = '169.254.96.16';
@@ -26,7 +25,7 @@ async function peerNode(c: CheckContext, s: CloudSession): Promise<string | unde
   const ready = nodes.items.filter((n) => n.metadata?.name !== s.nodeName && nodeReady(n) === 'True').map((n) => n.metadata!.name!);
   let known: string[] = [];
   try {
-    known = loadInventory(readRunEnv().inventory).boards.map((b) => b.cloud?.nodeName).filter((x): x is string => !!x);
+    known = readRunContext().inventory.boards.map((b) => b.cloud?.nodeName).filter((x): x is string => !!x);
   } catch {
     // outside `edgecert run`: any edge node will do
   }

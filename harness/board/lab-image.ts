@@ -7,8 +7,7 @@ import type Docker from 'dockerode';
 import { boardFail, EdgecertError, infra } from '../core/errors.ts';
 import { shQuote } from '../core/quote.ts';
 import type { CommandResult } from '../core/result.ts';
-import { readRunEnv } from '../fixtures/run-env.ts';
-import { loadInventory } from '../inventory/load.ts';
+import { readRunContext } from '../fixtures/run-context.ts';
 import type { LabSpec } from '../inventory/schema.ts';
 import { dockerArch } from '../parse/runtime-docker-info.ts';
 import { demuxDockerLogs } from '../parse/runtime-docker-logs.ts';
@@ -31,7 +30,7 @@ let lab: { spec: LabSpec | undefined } | undefined;
 export function labSpec(): LabSpec | undefined {
   if (!lab) {
     try {
-      lab = { spec: loadInventory(readRunEnv().inventory).lab };
+      lab = { spec: readRunContext().inventory.lab };
     } catch {
       lab = { spec: undefined };
     }

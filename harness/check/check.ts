@@ -12,6 +12,7 @@ import { appendResult, readResults } from '../report/results-file.ts';
 import { CheckContext } from './context.ts';
 import { CheckMeta, type CheckMetaInput, type SuiteName } from './meta.ts';
 import { collect, collecting } from './registry.ts';
+import { skipBeforeRun } from './verdict.ts';
 import type { CheckResult } from './result.ts';
 
 let currentSuite: SuiteName | undefined;
@@ -65,22 +66,14 @@ async function runCheck(meta: CheckMeta, h: BoardHandle, body: (ctx: CheckContex
   let message = '';
   let finding: string | undefined;
   const board = h.board;
-  const notApplicable = board?.profile.notApplicable.find((n) => n.check === meta.id);
-  const waived = board?.profile.waivers.find((w) => w.check === meta.id && !w.option);
-  const blocked = board ? blockedBy(meta, h) : undefined;
+  const skipped = board ? skipBeforeRun(meta, board.profile, priorOutcomes(meta, h)) : undefined;
   if (!board) {
     outcome = 'INFRA';
     message = `board could not be opened: ${errorChain(h.error)}`;
     if (h.error instanceof EdgecertError) for (const [k, v] of Object.entries(h.error.evidence)) evidence.notes.push({ name: k, text: v });
-  } else if (notApplicable) {
+  } else if (skipped) {
     outcome = 'SKIP';
-    message = `not applicable to profile ${board.profile.name}: ${notApplicable.reason}`;
-  } else if (waived) {
-    outcome = 'SKIP';
-    message = `waived by profile ${board!.profile.name}: ${waived.reason}`;
-  } else if (blocked) {
-    outcome = 'SKIP';
-    message = blocked;
+    message = skipped;
   } else {
     const ctx = new CheckContext(board, meta.finding);
     try {
@@ -96,7 +89,7 @@ async function runCheck(meta: CheckMeta, h: BoardHandle, body: (ctx: CheckContex
   const result: CheckResult = {
     runId: h.env.runId,
     board: h.env.board,
-    profile: board?.profile.name ?? h.env.profile ?? '',
+    profile: board?.profile.name ?? h.env.profile.name,
     suite: meta.suite,
     checkId: meta.id,
     title: meta.title,
@@ -118,16 +111,10 @@ function isAssertion(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AssertionError' || err.constructor?.name === 'AssertionError');
 }
 
-/** labgrid habit: when a check this one depends on did not pass, this one is blocked (SKIP), not failed again. */
-function blockedBy(meta: CheckMeta, h: BoardHandle): string | undefined {
-  if (!meta.dependsOn.length) return undefined;
-  const prior = readResults(h.env.runDir, h.env.board);
-  for (const dep of meta.dependsOn) {
-    const r = [...prior].reverse().find((p) => p.checkId === dep);
-    if (!r) return `blocked: ${dep} has not run in this run (it must run first)`;
-    if (r.outcome !== 'PASS') return `blocked: depends on ${dep}, which is ${r.outcome}`;
-  }
-  return undefined;
+/** Outcomes this board already has for the checks this one depends on (earlier suite files wrote them). */
+function priorOutcomes(meta: CheckMeta, h: BoardHandle): Map<string, Outcome> {
+  if (!meta.dependsOn.length) return new Map();
+  return new Map(readResults(h.env.runDir, h.env.board).map((r) => [r.checkId, r.outcome]));
 }
 
 async function reportToAllure(meta: CheckMeta, r: CheckResult): Promise<void> {

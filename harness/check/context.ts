@@ -5,6 +5,7 @@ import type { CommandResult } from '../core/result.ts';
 import type { ExecOptions } from '../transport/types.ts';
 import type { Profile, Timeouts } from '../profiles/schema.ts';
 import { evidenceStore } from '../board/recorder.ts';
+import { findingFails } from './verdict.ts';
 
 /** What a check body sees: the board, its profile, and verbs that say what happened. */
 export class CheckContext {
@@ -56,7 +57,7 @@ export class CheckContext {
   /** A security finding: FAIL under a certify profile, recorded as a finding (PASS) under a nightly one. */
   reportFinding(message: string): void {
     if (!this.isFindingCheck) throw new EdgecertError('INFRA', `reportFinding used in a check not declared finding: true`);
-    if (this.profile.security === 'certify') this.fail(message);
+    if (findingFails(this.profile)) this.fail(message);
     this.finding = message;
   }
 }

@@ -70,6 +70,10 @@ export async function main(argv: string[]): Promise<number> {
         const { boardsCommand } = await import('./boards.ts');
         return await boardsCommand(rest, values.inventory!);
       }
+      case 'catalog': {
+        const { catalogCommand } = await import('./catalog.ts');
+        return await catalogCommand(values.check ? 'check' : values.write ? 'write' : 'print');
+      }
       case 'lab':
       case 'matrix':
         throw new EdgecertError('USAGE', `\`edgecert ${cmd}\` belongs to the virtual lab, which has its own CLI: npx edgecert-lab ${cmd === 'lab' ? rest.join(' ') || 'up' : 'matrix'}`);

@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { SUITES } from '../check/meta.ts';
+import { readRunContext, RUN_CONTEXT_VAR } from '../fixtures/run-context.ts';
 import { REPO_ROOT } from './suite-files.ts';
 
 // The conformance suites run one board per vitest process, files in catalogue order, one at a time.
-const runDir = process.env.EDGECERT_RUN_DIR ?? join(REPO_ROOT, 'reports', 'adhoc');
+const runDir = process.env[RUN_CONTEXT_VAR] ? readRunContext().runDir : join(REPO_ROOT, 'reports', 'adhoc');
 
 class CatalogueOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

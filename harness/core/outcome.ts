@@ -4,12 +4,3 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 /** Exit codes of `edgecert run`: 0 conformant, 1 non-conformant, 2 infra or usage error. */
 export const EXIT = { CONFORMANT: 0, NON_CONFORMANT: 1, INFRA_OR_USAGE: 2 } as const;
-
-export function exitCodeFor(outcomes: Iterable<Outcome>): number {
-  let infra = false;
-  for (const o of outcomes) {
-    if (o === 'FAIL') return EXIT.NON_CONFORMANT;
-    if (o === 'INFRA' || o === 'NOT_RUN') infra = true;
-  }
-  return infra ? EXIT.INFRA_OR_USAGE : EXIT.CONFORMANT;
-}

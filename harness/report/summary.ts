@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { BoardFacts } from '../board/facts.ts';
 import type { CheckMeta } from '../check/meta.ts';
 import type { CheckResult } from '../check/result.ts';
-import { exitCodeFor, OUTCOMES, type Outcome } from '../core/outcome.ts';
+import { boardVerdict, countedAs, exitCodeFor } from '../check/verdict.ts';
+import { OUTCOMES, type Outcome } from '../core/outcome.ts';
 import { redactDeep } from '../core/redact.ts';
 import { completeness, verdictLine, type Completeness } from './completeness.ts';
 import { readResults } from './results-file.ts';
@@ -94,8 +95,7 @@ export function buildSummary(opts: { runId: string; runDir: string; inventory: s
       totals[c.outcome]++;
     }
     const ff = factsFile(opts.runDir, p.board);
-    // certification allows no skips: a SKIP means the requirement was not shown to hold
-    const verdict = bt.FAIL || (opts.certify && bt.SKIP) ? ('non-conformant' as const) : bt.INFRA || bt.NOT_RUN ? ('incomplete' as const) : ('conformant' as const);
+    const verdict = boardVerdict(bt, opts.certify);
     const done = completeness(checks);
     return {
       id: p.board,
@@ -112,7 +112,7 @@ export function buildSummary(opts: { runId: string; runDir: string; inventory: s
       checks,
     };
   });
-  const outcomes = boards.flatMap((b) => b.checks.map((c) => (opts.certify && c.outcome === 'SKIP' ? 'FAIL' : c.outcome)));
+  const outcomes = boards.flatMap((b) => b.checks.map((c) => c.outcome));
   return redactDeep({
     runId: opts.runId,
     startedAt: opts.startedAt,
@@ -121,7 +121,7 @@ export function buildSummary(opts: { runId: string; runDir: string; inventory: s
     ...(opts.certify ? { certify: true } : {}),
     inventory: opts.inventory,
     versions: opts.versions,
-    exitCode: exitCodeFor(outcomes.length ? outcomes : ['NOT_RUN']),
+    exitCode: exitCodeFor(outcomes, opts.certify),
     totals,
     boards,
   });

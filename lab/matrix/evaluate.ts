@@ -1,4 +1,5 @@
 import type { Outcome } from '../../harness/core/outcome.ts';
+import { conformantProblem } from '../../harness/check/verdict.ts';
 import type { Summary } from '../../harness/report/summary.ts';
 import { defectKey, sameDefect, type MatrixEntry } from './expectations.ts';
 
@@ -32,8 +33,8 @@ export function evaluateMatrix(opts: {
   for (const s of opts.conformant) {
     for (const b of s.boards) {
       for (const c of b.checks) {
-        if (c.outcome !== 'PASS' && c.outcome !== 'SKIP') problems.push(`conformant board ${b.id}: ${c.id} is ${c.outcome}: ${c.message.split('\n')[0]}`);
-        if (c.outcome === 'SKIP' && !c.message.trim()) problems.push(`conformant board ${b.id}: ${c.id} SKIP without a reason`);
+        const problem = conformantProblem(c);
+        if (problem) problems.push(`conformant board ${b.id}: ${c.id} ${problem}${c.outcome === 'SKIP' ? '' : `: ${c.message.split('\n')[0]}`}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { EdgecertError, classify } from '../../harness/core/errors.ts';
-import { exitCodeFor } from '../../harness/core/outcome.ts';
+import { exitCodeFor } from '../../harness/check/verdict.ts';
 import { shJoin, shQuote } from '../../harness/core/quote.ts';
 import { redact, redactDeep, registerSecret } from '../../harness/core/redact.ts';
 import { waitFor } from '../../harness/core/wait.ts';
@@ -17,10 +17,10 @@ describe('shQuote', () => {
 
 describe('outcomes', () => {
   it('maps outcomes to exit codes: FAIL 1, INFRA 2, else 0', () => {
-    expect(exitCodeFor(['PASS', 'SKIP'])).toBe(0);
-    expect(exitCodeFor(['PASS', 'INFRA', 'FAIL'])).toBe(1);
-    expect(exitCodeFor(['PASS', 'INFRA'])).toBe(2);
-    expect(exitCodeFor(['NOT_RUN'])).toBe(2);
+    expect(exitCodeFor(['PASS', 'SKIP'], false)).toBe(0);
+    expect(exitCodeFor(['PASS', 'INFRA', 'FAIL'], false)).toBe(1);
+    expect(exitCodeFor(['PASS', 'INFRA'], false)).toBe(2);
+    expect(exitCodeFor(['NOT_RUN'], false)).toBe(2);
   });
   it('classifies unknown errors as INFRA, never FAIL', () => {
     expect(classify(new TypeError('x'))).toBe('INFRA');
