@@ -1,4 +1,5 @@
 // `edgecert-lab`: the virtual lab's own CLI (test equipment, apart from edgecert). Progress on stderr, answers on stdout.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EdgecertError, errorChain, usage } from '../harness/core/errors.ts';
@@ -11,7 +12,8 @@ const USAGE = `usage: edgecert-lab [--inventory FILE] VERB
   up | down | status [--board ID ...] [--json]   bring the virtual boards up (idempotent), take them down, show them
   provision [--board ID ...]                      edgecert's provision hook (lab.provision.command): up, then one JSON line
   matrix [--defects FILE] [--suite S,...] [--parallel N] [--reports-dir DIR]   negative conformance and the fidelity figure
-  kubeconfig                                      the lab control plane's kubeconfig path`;
+  kubeconfig                                      the lab control plane's kubeconfig path
+  defect-lab [--write]                            generate lab/defect-lab/devices.yaml from its defect files (--write), or check it`;
 
 function kb(n: number | undefined): string {
   return n ? `${Math.round(n / 1024)}M` : '-';
@@ -47,6 +49,7 @@ export async function runLabCommand(argv: string[]): Promise<number> {
         suite: { type: 'string' },
         parallel: { type: 'string' },
         'reports-dir': { type: 'string' },
+        write: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -55,6 +58,14 @@ export async function runLabCommand(argv: string[]): Promise<number> {
     const [verb, ...extra] = positionals;
     if (values.help) return process.stdout.write(`${USAGE}\n`), EXIT.CONFORMANT;
     if (!verb || extra.length) throw usage(USAGE);
+    if (verb === 'defect-lab') {
+      const { DEFECT_LAB_INVENTORY, defectLabInventoryText } = await import('./defect-lab/inventory.ts');
+      const text = defectLabInventoryText();
+      if (values.write) writeFileSync(DEFECT_LAB_INVENTORY, text);
+      else if (readFileSync(DEFECT_LAB_INVENTORY, 'utf8') !== text) throw usage(`${DEFECT_LAB_INVENTORY} is out of date with its defect files: run \`npx edgecert-lab defect-lab --write\``);
+      process.stdout.write(`${DEFECT_LAB_INVENTORY} ${values.write ? 'written' : 'matches its defect files'}\n`);
+      return EXIT.CONFORMANT;
+    }
     const inventoryPath = values.inventory!;
     const inv = loadLabInventory(inventoryPath);
     const opts = { boards: values.board, baseDir: dirname(resolve(inventoryPath)) };

@@ -121,8 +121,9 @@ export function loadDefects(file: string, kind: BoardKind): DefectSpec[] {
 }
 
 export function parseDefects(data: unknown, file: string, kind: BoardKind): DefectSpec[] {
-  const top = z.strictObject({ defects: z.array(z.unknown()) }).safeParse(data);
-  if (!top.success) throw usage(`${file}: expected a mapping with one key \`defects:\` holding a list`);
+  // `board:` describes the defect lab's board for this file (lab/defect-lab/inventory.ts)
+  const top = z.strictObject({ defects: z.array(z.unknown()), board: z.unknown().optional() }).safeParse(data);
+  if (!top.success) throw usage(`${file}: expected a mapping with the key \`defects:\` holding a list (and optionally \`board:\`)`);
   const known = Object.keys(DEFECTS).join(', ');
   return top.data.defects.map((entry, i) => {
     const where = `${file}: defects[${i}]`;
