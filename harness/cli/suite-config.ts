@@ -10,7 +10,7 @@ const runDir = process.env[RUN_CONTEXT_VAR] ? readRunContext().runDir : join(REP
 
 class CatalogueOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (f: TestSpecification) => SUITES.findIndex((s) => f.moduleId.endsWith(`/suites/${s}.test.ts`));
+    const rank = (f: TestSpecification) => SUITES.findIndex((s) => f.moduleId.endsWith(`/suites/${s}.check.ts`));
     return [...files].sort((a, b) => rank(a) - rank(b));
   }
   override async shard(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -21,7 +21,7 @@ class CatalogueOrder extends BaseSequencer {
 export default defineConfig({
   root: REPO_ROOT,
   test: {
-    include: ['suites/**/*.test.ts'],
+    include: ['suites/**/*.check.ts'],
     setupFiles: ['allure-vitest/setup'],
     reporters: [
       ['default', { summary: false }],

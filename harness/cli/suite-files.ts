@@ -9,6 +9,6 @@ export const SUITES_DIR = join(REPO_ROOT, 'suites');
 /** Suite files in catalogue order (kernel first, budgets last), only those that exist. */
 export function suiteFiles(names: readonly string[] = SUITES): { suite: SuiteName; file: string }[] {
   return SUITES.filter((s) => names.includes(s))
-    .map((s) => ({ suite: s, file: join(SUITES_DIR, `${s}.test.ts`) }))
+    .map((s) => ({ suite: s, file: join(SUITES_DIR, `${s}.check.ts`) }))
     .filter((s) => existsSync(s.file));
 }

@@ -2,6 +2,8 @@
 // counted as retries of one test; labels group the report by board, then suite.
 import type { CheckMeta } from '../check/meta.ts';
 import type { Outcome } from '../core/outcome.ts';
+import { getProjectName } from 'allure-js-commons/sdk/reporter';
+import { REPO_ROOT } from '../cli/suite-files.ts';
 import { redact } from '../core/redact.ts';
 
 export interface AllureLabel {
@@ -32,8 +34,10 @@ export function allureDescription(meta: Pick<CheckMeta, 'requirement' | 'source'
   );
 }
 
-/** Name and fullName as allure-vitest gives a check of `suites/<suite>.test.ts` (same testCaseId, same history). */
+/** Name and fullName as allure-vitest gives a check of `suites/<suite>.check.ts` (same testCaseId, same history). */
 export function allureNames(meta: Pick<CheckMeta, 'id' | 'title' | 'suite'>): { name: string; fullName: string; titlePath: string[] } {
   const name = `${meta.id}: ${meta.title}`;
-  return { name, fullName: `suites/${meta.suite}.test.ts#${meta.suite} ${name}`, titlePath: ['suites', `${meta.suite}.test.ts`, meta.suite] };
+  const project = getProjectName(REPO_ROOT);
+  const file = `suites/${meta.suite}.check.ts`;
+  return { name, fullName: `${project ? `${project}:` : ''}${file}#${meta.suite} ${name}`, titlePath: [...(project ? [project] : []), 'suites', `${meta.suite}.check.ts`, meta.suite] };
 }
