@@ -1,11 +1,10 @@
 // What a board of the virtual lab says about itself in the inventory (`provision:`), validated by the lab, not by
 // edgecert, which passes the block on unread. The lab's view of an inventory adds it to each board as `virtual`.
 import { isAbsolute, resolve, dirname } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { usage } from '../harness/core/errors.ts';
-import { firstIssue, lineOf, loadInventory, yamlPath } from '../harness/inventory/load.ts';
+import { firstIssue, lineOf, loadInventory, readYamlFile, yamlPath } from '../harness/inventory/load.ts';
 import type { BoardSpec, Inventory } from '../harness/inventory/schema.ts';
 
 export const VirtualBoard = z.strictObject({
@@ -24,8 +23,7 @@ export type LabInventory = Omit<Inventory, 'boards'> & { boards: LabBoard[] };
 export function loadLabInventory(file: string): LabInventory {
   const abs = resolve(file);
   const inv = loadInventory(abs);
-  const counter = new LineCounter();
-  const doc = parseDocument(readFileSync(abs, 'utf8'), { lineCounter: counter });
+  const { doc, counter } = readYamlFile(abs, 'inventory');
   const boards = inv.boards.map((b, i): LabBoard => {
     if (!b.provision) return b;
     const fail = (path: PropertyKey[], detail: string): never => {

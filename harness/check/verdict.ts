@@ -32,7 +32,7 @@ export function findingFails(profile: Pick<Profile, 'security'>): boolean {
 }
 
 /** What an outcome counts as for the exit code: under certification a SKIP means the requirement was not shown. */
-export function countedAs(outcome: Outcome, certify: boolean | undefined): Outcome {
+function countedAs(outcome: Outcome, certify: boolean | undefined): Outcome {
   return certify && outcome === 'SKIP' ? 'FAIL' : outcome;
 }
 

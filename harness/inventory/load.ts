@@ -25,8 +25,8 @@ export function firstIssue(error: z.ZodError): { path: PropertyKey[]; detail: st
   return { path: issue.path as PropertyKey[], detail: issue.message };
 }
 
-/** Parse a YAML file and validate it with a zod schema; every error names file, line, YAML path and expectation. */
-export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, what: string): { data: z.infer<S>; doc: Document; counter: LineCounter } {
+/** Read and parse a YAML file, keeping line positions for later error messages; unreadable or invalid YAML is USAGE. */
+export function readYamlFile(file: string, what: string): { doc: Document; counter: LineCounter } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -40,6 +40,12 @@ export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, what:
     const line = e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line;
     throw usage(`${file}:${line}: not valid YAML: ${e.message.split('\n')[0]}`);
   }
+  return { doc, counter };
+}
+
+/** Parse a YAML file and validate it with a zod schema; every error names file, line, YAML path and expectation. */
+export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, what: string): { data: z.infer<S>; doc: Document; counter: LineCounter } {
+  const { doc, counter } = readYamlFile(file, what);
   const parsed = schema.safeParse(doc.toJS());
   if (!parsed.success) {
     const { path, detail } = firstIssue(parsed.error);

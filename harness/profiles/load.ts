@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { usage } from '../core/errors.ts';
-import { firstIssue, lineOf, yamlPath } from '../inventory/load.ts';
+import { firstIssue, lineOf, readYamlFile, yamlPath } from '../inventory/load.ts';
 import { Profile } from './schema.ts';
 
 export const PROFILES_DIR = dirname(fileURLToPath(import.meta.url));
@@ -25,18 +25,7 @@ function profileFile(nameOrPath: string): string {
 }
 
 function readLayer(file: string): Layer {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw usage(`${file}: cannot read profile (${(cause as NodeJS.ErrnoException).code ?? cause})`, { cause });
-  }
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw usage(`${file}:${e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split('\n')[0]}`);
-  }
+  const { doc, counter } = readYamlFile(file, 'profile');
   const data = doc.toJS() as unknown;
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw usage(`${file}: a profile must be a mapping`);
   return { file, doc, counter, data: data as Record<string, unknown> };

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BoardFacts } from '../board/facts.ts';
-import type { CheckMeta } from '../check/meta.ts';
 import type { CheckResult } from '../check/result.ts';
-import { boardVerdict, countedAs, exitCodeFor } from '../check/verdict.ts';
+import { boardVerdict, exitCodeFor } from '../check/verdict.ts';
 import { OUTCOMES, type Outcome } from '../core/outcome.ts';
 import { redactDeep } from '../core/redact.ts';
 import { completeness, verdictLine, type Completeness } from './completeness.ts';

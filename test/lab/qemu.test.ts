@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { waitFor } from '../../harness/core/wait.ts';
 import { loadLabInventory, type LabBoard } from '../../lab/spec.ts';
 import type { DefectSpec } from '../../lab/defects.ts';
