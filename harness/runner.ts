@@ -13,7 +13,6 @@ import { loadInventory } from './inventory/load.ts';
 import type { BoardSpec, Inventory } from './inventory/schema.ts';
 import { boardVerdicts, writeAllureHtml } from './report/allure-html.ts';
 import { toJunit } from './report/junit.ts';
-import type { CheckMeta } from './check/meta.ts';
 import { recordBoardInfra, showNotRun } from './report/board-infra.ts';
 import { readResults } from './report/results-file.ts';
 import { buildSummary, writeJsonAtomic, type BoardPlan, type Summary } from './report/summary.ts';
@@ -110,7 +109,7 @@ export async function runConformance(opts: RunOptions): Promise<{ exitCode: numb
     await Promise.all(
       Array.from({ length: Math.min(width, queue.length) }, async () => {
         for (let p = queue.shift(); p && !interrupted; p = queue.shift()) {
-          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, profile: p.profile, contextDir, files: p.files, plan: p.plan, checks: p.checks, suiteChecks: all.filter((c) => p.checks.some((x) => x.suite === c.suite)).length, certify: opts.certify, children, isInterrupted: () => interrupted !== undefined });
+          await runBoard({ alloc, inv, invPath, runId, runDir, board: p.board, profile: p.profile, contextDir, files: p.files, plan: p.plan, testNamePattern: p.testNamePattern, certify: opts.certify, children, isInterrupted: () => interrupted !== undefined });
           if (p.plan.infraError) recordBoardInfra({ runId, runDir, board: p.board.id, profile: p.plan.profile, planned: p.checks, reason: p.plan.infraError });
           writeReport(false);
         }
@@ -142,9 +141,7 @@ interface BoardRun {
   board: BoardSpec;
   files: string[];
   plan: BoardPlan;
-  checks: CheckMeta[];
-  /** how many checks the suite files hold in all */
-  suiteChecks: number;
+  testNamePattern?: string;
   profile: Profile;
   /** where the per-board run contexts are written (a temporary directory of this run) */
   contextDir: string;
@@ -197,8 +194,7 @@ async function runBoard(r: BoardRun): Promise<void> {
       }),
       FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
     };
-    // only the planned checks run (--grep narrows the plan; a file holds more checks than were asked for)
-    const only = r.checks.length < r.suiteChecks ? ['--testNamePattern', `(^| )(${r.checks.map((c) => c.id).join('|')}): `] : [];
+    const only = r.testNamePattern ? ['--testNamePattern', r.testNamePattern] : [];
     child = spawn(process.execPath, [vitest, 'run', '--config', join(REPO_ROOT, 'harness/cli/suite-config.ts'), ...only, ...r.files], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     r.children.add(child);
     const prefix = (s: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
@@ -225,7 +221,9 @@ async function runBoard(r: BoardRun): Promise<void> {
 
 function readBoardInfra(r: BoardRun): boolean {
   try {
-    return readResults(r.runDir, r.board.id).some((x) => x.outcome === 'INFRA');
+    // a suite process that recorded nothing at all failed as a lab, as much as one that recorded INFRA
+    const mine = readResults(r.runDir, r.board.id);
+    return mine.length === 0 || mine.some((x) => x.outcome === 'INFRA');
   } catch {
     return true;
   }

@@ -22,7 +22,11 @@ export function catalogue(): Promise<CheckMeta[]> {
 }
 
 /** Which checks each board will run: its profile's suites, narrowed by --suite and --grep. */
-export function planBoard(board: BoardSpec, all: CheckMeta[], sel: Selection): { plan: BoardPlan; checks: CheckMeta[]; profile: Profile; files: string[] } {
+export function planBoard(
+  board: BoardSpec,
+  all: CheckMeta[],
+  sel: Selection,
+): { plan: BoardPlan; checks: CheckMeta[]; profile: Profile; files: string[]; testNamePattern?: string } {
   const profile = loadProfile(sel.profile ?? board.profile);
   let suites: string[] = profile.suites;
   if (sel.suites?.length) {
@@ -34,6 +38,8 @@ export function planBoard(board: BoardSpec, all: CheckMeta[], sel: Selection): {
   return {
     plan: { board: board.id, model: board.model, os: board.os, profile: profile.name, planned: planned.map(({ id, suite, title }) => ({ id, suite, title })) },
     checks: planned,
+    // a suite file holds more checks than --grep asked for: vitest runs only the planned ones
+    ...(planned.length < all.filter((c) => suites.includes(c.suite)).length ? { testNamePattern: `(^| )(${planned.map((c) => c.id).join('|')}): ` } : {}),
     profile,
     files: suiteFiles(suites).filter((s) => planned.some((c) => c.suite === s.suite)).map((s) => s.file),
   };
