@@ -1,7 +1,7 @@
 // The one seam between edgecert and whatever brings boards up (the virtual lab, a PDU script, a flashing rig): a
 // command named in the inventory (`lab.provision.command`), run before the boards are leased. edgecert imports none
 // of it; it reads back which boards came up.
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { errorChain, infra } from './core/errors.ts';
@@ -16,13 +16,10 @@ export type ProvisionAnswer = z.infer<typeof ProvisionAnswer>;
 
 const PROVISION_TIMEOUT_MS = 30 * 60_000; // a first provisioning may build images (the virtual DAYU200: ~1 min here)
 
-/** The command line: `node` means this Node.js; a relative script path resolves against the inventory's directory. */
+/** The command line (run in the inventory's directory, so relative paths are the inventory's): `node` is this Node.js. */
 export function provisionArgv(inv: Inventory, invPath: string, boardIds: readonly string[]): string[] {
   const [file, ...args] = inv.lab.provision!.command;
-  const base = dirname(invPath);
-  const exe = file === 'node' ? process.execPath : file!.includes('/') && !isAbsolute(file!) ? resolve(base, file!) : file!;
-  const abs = args.map((a) => (/^\.{0,2}\/|\.(m?js|ts)$/.test(a) && !isAbsolute(a) ? resolve(base, a) : a));
-  return [exe, ...abs, '--inventory', invPath, ...boardIds.flatMap((id) => ['--board', id])];
+  return [file === 'node' ? process.execPath : file!, ...args, '--inventory', resolve(invPath), ...boardIds.flatMap((id) => ['--board', id])];
 }
 
 /** Provision the boards that ask for it (`provision:`); returns why each board that did not come up failed. */

@@ -1,5 +1,5 @@
 // The provision hook: edgecert runs the inventory's command and believes only its one-line JSON answer.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,9 +23,12 @@ boards:
 };
 
 describe('provision hook', () => {
-  it('builds the command line: this node, scripts relative to the inventory, the boards that ask', () => {
+  it('builds the command line: this node, the inventory, the boards that ask; it runs in the inventory\'s directory', async () => {
     const { f, inv } = inventory('[node, tools/up.js, provision]');
-    expect(provisionArgv(inv, f, ['a', 'b'])).toEqual([process.execPath, join(dir, 'tools/up.js'), 'provision', '--inventory', f, '--board', 'a', '--board', 'b']);
+    expect(provisionArgv(inv, f, ['a', 'b'])).toEqual([process.execPath, 'tools/up.js', 'provision', '--inventory', f, '--board', 'a', '--board', 'b']);
+    mkdirSync(join(dir, 'tools'), { recursive: true });
+    writeFileSync(join(dir, 'tools/up.js'), 'console.log(JSON.stringify({ boards: [{ id: "a", ok: true }, { id: "b", ok: false, error: process.cwd() }] }));\n');
+    expect([...(await provisionBoards(inv, f, inv.boards))]).toEqual([['b', dir]]);
   });
 
   it('reads which boards came up; a board it does not mention did not', async () => {
