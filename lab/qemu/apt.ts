@@ -18,11 +18,10 @@ const LOCK_OPTS = ['-o', 'DPkg::Lock::Timeout=300'];
 
 /** Extra `-o` items (`Key=Value`) for every apt call: tests point apt at an empty state (Dir::State::Lists=…). */
 let aptItems: readonly string[] = [];
-let aptOptions: readonly string[] = [];
 export function setAptOptions(items: readonly string[]): void {
   aptItems = items;
-  aptOptions = items.flatMap((o) => ['-o', o]);
 }
+const aptOptions = (): string[] => aptItems.flatMap((o) => ['-o', o]);
 /** Where apt keeps its package lists (honours a Dir::State::Lists override). */
 function listsDir(): string {
   const item = aptItems.find((o) => o.startsWith('Dir::State::Lists='));
@@ -61,7 +60,7 @@ export async function showPackages(names: readonly string[], arch: string): Prom
   const found = new Map<string, AptPackage>();
   if (!names.length) return found;
   // exit 100 "E: No packages found" means none of the names is known (e.g. no lists yet for `arch`): an empty answer
-  const text = await run('apt-cache', [...aptOptions, 'show', '--no-all-versions', ...names.map((n) => `${n}:${arch}`)], {
+  const text = await run('apt-cache', [...aptOptions(), 'show', '--no-all-versions', ...names.map((n) => `${n}:${arch}`)], {
     acceptExit: (code, stderr) => code === 100 && /^E: No packages found\s*$/m.test(stderr) && !/^E: (?!No packages found)/m.test(stderr),
   });
   for (const p of parseStanzas(text)) if (p.arch === arch) found.set(p.name, p);
@@ -82,7 +81,7 @@ export async function ensureAptArch(arch: string, probePackage: string): Promise
   log.info('apt-get update (package lists lack the board architecture)');
   for (let attempt = 1; ; attempt++) {
     try {
-      await run('apt-get', [...LOCK_OPTS, ...aptOptions, 'update', '-qq'], { timeoutMs: 600_000 });
+      await run('apt-get', [...LOCK_OPTS, ...aptOptions(), 'update', '-qq'], { timeoutMs: 600_000 });
       break;
     } catch (err) {
       if (attempt >= 5) throw err;
@@ -105,7 +104,7 @@ export async function downloadDebs(pkgs: readonly AptPackage[], dir: string): Pr
   const missing = pkgs.filter((p) => !existsSync(join(dir, debFileName(p))));
   if (missing.length) {
     log.info(`apt-get download ${missing.map((p) => `${p.name}=${p.version}`).join(' ')}`);
-    await run('apt-get', [...LOCK_OPTS, ...aptOptions, 'download', ...missing.map((p) => `${p.name}:${p.arch}=${p.version}`)], { cwd: dir });
+    await run('apt-get', [...LOCK_OPTS, ...aptOptions(), 'download', ...missing.map((p) => `${p.name}:${p.arch}=${p.version}`)], { cwd: dir });
   }
   return pkgs.map((p) => {
     const f = join(dir, debFileName(p));
